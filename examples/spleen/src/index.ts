@@ -1,0 +1,6 @@
+/**
+ * Spleen segmentation on CT: train, validate, predict, report
+ *
+ * @packageDocumentation
+ */
+export {};

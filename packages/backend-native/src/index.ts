@@ -1,0 +1,6 @@
+/**
+ * Native CPU kernels (3D convolution and friends) for TensorFlow.js
+ *
+ * @packageDocumentation
+ */
+export {};

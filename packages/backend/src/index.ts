@@ -1,0 +1,6 @@
+/**
+ * TensorFlow.js backend selection, missing-gradient fixes and layout conversion
+ *
+ * @packageDocumentation
+ */
+export {};

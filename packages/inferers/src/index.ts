@@ -1,0 +1,6 @@
+/**
+ * Sliding-window inference
+ *
+ * @packageDocumentation
+ */
+export {};

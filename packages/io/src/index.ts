@@ -1,0 +1,6 @@
+/**
+ * NIfTI-1/2 reading and writing, Decathlon data sets, download, caching and loading
+ *
+ * @packageDocumentation
+ */
+export {};

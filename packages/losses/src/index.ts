@@ -1,0 +1,6 @@
+/**
+ * Dice and DiceCE losses on TensorFlow.js
+ *
+ * @packageDocumentation
+ */
+export {};

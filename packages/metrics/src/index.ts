@@ -1,0 +1,6 @@
+/**
+ * Dice, Hausdorff and surface Dice metrics on typed arrays
+ *
+ * @packageDocumentation
+ */
+export {};

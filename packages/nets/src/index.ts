@@ -1,0 +1,6 @@
+/**
+ * 3D UNet and checkpoints on TensorFlow.js
+ *
+ * @packageDocumentation
+ */
+export {};

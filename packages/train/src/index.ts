@@ -1,0 +1,6 @@
+/**
+ * AdamW, cosine learning-rate schedule and training steps on TensorFlow.js
+ *
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,6 @@
+/**
+ * MONAI-compatible dictionary transforms on typed arrays
+ *
+ * @packageDocumentation
+ */
+export {};
