@@ -1,6 +1,6 @@
 /**
- * MONAI-compatible dictionary transforms on typed arrays
+ * `@voxelkit/transforms`: MONAI-compatible dictionary transforms on typed arrays.
  *
  * @packageDocumentation
  */
-export {};
+export * from './transform.js';
