@@ -1,0 +1,122 @@
+/**
+ * Packs every package as npm would publish it, installs the tarballs into a fresh project outside
+ * the workspace, and compiles (skipLibCheck: false) and runs a small program against them as ESM
+ * and as CommonJS. Catches workspace-only paths, missing files in `files`, broken `exports` maps
+ * and type declarations that do not resolve.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(__dirname, '../..');
+const packagesDir = path.join(root, 'packages');
+const work = mkdtempSync(path.join(tmpdir(), 'voxelkit-pack-'));
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function run(cmd: string, args: string[], cwd: string): string {
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+const consumerEsm = `
+import { Rng, createVolume, axcodesFromAffine } from '@voxelkit/core';
+import { readNifti } from '@voxelkit/io';
+import { Orientationd, Compose } from '@voxelkit/transforms';
+import { DiceMetric } from '@voxelkit/metrics';
+import { slidingWindowInference } from '@voxelkit/inferers';
+import { readFileSync } from 'node:fs';
+
+const volume = readNifti(new Uint8Array(readFileSync(process.argv[2])), { filename: process.argv[2] });
+const pipeline = new Compose([new Orientationd({ keys: ['image'], axcodes: 'RAS' })]);
+const out = (await pipeline.apply({ image: volume }, { rng: new Rng(0), logger: console })) as {
+  image: typeof volume;
+};
+const metric = new DiceMetric({ includeBackground: true });
+const sw = await slidingWindowInference(
+  { data: new Float32Array(8), shape: [1, 1, 2, 2, 2] },
+  { roiSize: [2, 2, 2], swBatchSize: 1, overlap: 0 },
+  async (w) => w,
+);
+console.log(JSON.stringify({
+  shape: out.image.shape,
+  axcodes: axcodesFromAffine(out.image.affine),
+  metric: typeof metric.aggregate,
+  sw: Array.from(sw.data).length,
+  v: createVolume(new Float32Array(1), [1, 1, 1, 1]).shape,
+}));
+`;
+
+const consumerCjs = `
+const core = require('@voxelkit/core');
+const io = require('@voxelkit/io');
+const metrics = require('@voxelkit/metrics');
+const rng = new core.Rng(0);
+console.log(JSON.stringify({ u: rng.uniform() < 1, read: typeof io.readNifti, dice: typeof metrics.DiceMetric }));
+`;
+
+describe('packed packages in a fresh project', () => {
+  it('install, type-check with skipLibCheck false, and run as ESM and CJS', () => {
+    run('pnpm', ['-r', '--filter', './packages/**', 'run', 'build'], root);
+
+    const tarballs = new Map<string, string>();
+    for (const dir of readdirSync(packagesDir)) {
+      const pkgDir = path.join(packagesDir, dir);
+      const name = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8'))
+        .name as string;
+      const out = run('pnpm', ['pack', '--pack-destination', work], pkgDir).trim().split('\n');
+      tarballs.set(name, out[out.length - 1].trim());
+    }
+
+    const project = path.join(work, 'consumer');
+    mkdirSync(path.join(project, 'src'), { recursive: true });
+    const deps = Object.fromEntries([...tarballs].map(([n, t]) => [n, `file:${t}`]));
+    writeFileSync(
+      path.join(project, 'package.json'),
+      JSON.stringify({
+        name: 'consumer',
+        private: true,
+        type: 'module',
+        dependencies: deps,
+        overrides: deps,
+        devDependencies: { typescript: '5.7.3', '@types/node': '^20' },
+      }),
+    );
+    writeFileSync(
+      path.join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          skipLibCheck: false,
+          outDir: 'dist',
+          types: ['node'],
+        },
+        include: ['src'],
+      }),
+    );
+    writeFileSync(path.join(project, 'src', 'esm.mts'), consumerEsm);
+    writeFileSync(path.join(project, 'src', 'cjs.cts'), consumerCjs);
+
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], project);
+    // tfjs-node-gpu must stay optional: nothing pulls it in.
+    expect(
+      readdirSync(path.join(project, 'node_modules', '@tensorflow'), { withFileTypes: true }).map(
+        (d) => d.name,
+      ),
+    ).not.toContain('tfjs-node-gpu');
+
+    run(path.join(project, 'node_modules', '.bin', 'tsc'), ['-p', '.'], project);
+
+    const nifti = path.join(root, 'data', 'spleen-mini', 'imagesTr', 'spleen_ts003.nii.gz');
+    const esm = JSON.parse(run('node', ['dist/esm.mjs', nifti], project));
+    expect(esm.shape).toEqual([1, 122, 101, 30]);
+    expect(esm.axcodes).toBe('RAS');
+    expect(esm.sw).toBe(8);
+    const cjs = JSON.parse(run('node', ['dist/cjs.cjs'], project));
+    expect(cjs).toEqual({ u: true, read: 'function', dice: 'function' });
+  }, 600_000);
+});
