@@ -1,0 +1,19 @@
+/**
+ * The seeding model: one random stream per record, derived from `(seed, epoch, caseId)`, so a
+ * case's augmentation depends on nothing else — not on the order cases are visited in, nor on
+ * which worker handles them.
+ */
+import { Rng } from '@voxelkit/core';
+
+/**
+ * The {@link Rng} for one record in one epoch. Equal arguments give byte-identical streams on
+ * every platform; changing any one gives an unrelated stream.
+ *
+ * @example
+ * ```ts
+ * const rng = recordRng(0, 3, 'spleen_12'); // seed 0, epoch 3, case spleen_12
+ * ```
+ */
+export function recordRng(seed: number | string, epoch: number, caseId: string | number): Rng {
+  return Rng.derive('voxelkit-record', seed, epoch, caseId);
+}
