@@ -1,6 +1,10 @@
 /**
- * TensorFlow.js backend selection, missing-gradient fixes and layout conversion
+ * `@voxelkit/backend`: picks the TensorFlow.js compute backend (and logs the choice once),
+ * registers the gradients tfjs-core 4.22 lacks, and converts channel-first arrays to the
+ * channels-last tensors tfjs 3D ops use. Importing this package registers the gradients.
  *
  * @packageDocumentation
  */
-export {};
+export * from './gradients.js';
+export * from './init_backend.js';
+export * from './layout.js';
