@@ -10,6 +10,7 @@ import { invertOrientation } from '../spatial/orientationd.js';
 import { appliedOperations, perKey, requireVolume } from '../spatial/record-access.js';
 import type { InterpolationMode } from '../spatial/resample.js';
 import { invertSpacing } from '../spatial/spacingd.js';
+import { augmentationInverters } from '../utility/inverters.js';
 
 /** Undoes one recorded operation on a volume; `mode` is the interpolation asked for its key. */
 export type Inverter = (volume: Volume, op: AppliedOperation, mode: InterpolationMode) => Volume;
@@ -38,7 +39,10 @@ export interface InvertdOptions {
    * use `'bilinear'` for probabilities.
    */
   mode?: InterpolationMode | InterpolationMode[];
-  /** Extra inverters by transform name (e.g. for user transforms). */
+  /**
+   * Extra inverters by transform name (e.g. for user transforms). Built in: the spatial
+   * transforms here plus `augmentationInverters` (flips, rotations, crops and pads).
+   */
   inverters?: Record<string, Inverter>;
   /** Extra transform names to skip (non-spatial). */
   skip?: string[];
@@ -48,7 +52,8 @@ export interface InvertdOptions {
  * Maps each prediction under `keys` back onto the original grid of `record[origKey]`: the
  * operations recorded on that volume (`meta.applied`) are undone in reverse order —
  * `CropForegroundd` (zero padding back to the full grid), `Spacingd` (resampling to the original
- * affine and shape with `mode`), `Orientationd` (axes permuted/flipped back). Non-spatial
+ * affine and shape with `mode`), `Orientationd` (axes permuted/flipped back), and the
+ * flips/rotations/crops/pads of `augmentationInverters`. Non-spatial
  * operations are skipped; an unknown operation throws {@link DataError} (pass an `inverters`
  * entry for it). The output carries the original affine exactly.
  *
@@ -70,6 +75,7 @@ export class Invertd implements Transform {
     this.origKey = options.origKey;
     this.modes = perKey(options.mode ?? 'nearest', this.keys, 'mode');
     this.inverters = {
+      ...augmentationInverters,
       Orientationd: (v, op) => invertOrientation(v, op),
       Spacingd: (v, op, mode) => invertSpacing(v, op, mode),
       CropForegroundd: (v, op) => invertCrop(v, op),
