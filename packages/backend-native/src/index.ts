@@ -1,6 +1,19 @@
 /**
- * Native CPU kernels (3D convolution and friends) for TensorFlow.js
+ * `@voxelkit/backend-native`: native CPU kernels (3D convolution forward and both gradients,
+ * computed by libtorch/oneDNN) for TensorFlow.js' cpu backend, with a clean fallback to tfjs'
+ * own kernels where the addon is not built.
  *
  * @packageDocumentation
  */
-export {};
+export {
+  registerNativeKernels,
+  unregisterNativeKernels,
+  nativeKernelsRegistered,
+  isNativeAvailable,
+  nativeUnavailableReason,
+  nativeKernelCallCounts,
+  type NativeKernelOptions,
+  type NativeRegistration,
+} from './register.js';
+export { loadAddon, DEFAULT_ADDON_PATH, type NativeAddon, type AddonLoadResult } from './addon.js';
+export type { KernelCallCounts } from './kernels.js';

@@ -1,0 +1,13 @@
+{
+  "targets": [
+    {
+      "target_name": "voxelkit_native",
+      "sources": ["native/conv3d.cc"],
+      "include_dirs": ["/usr/include/torch/csrc/api/include"],
+      "libraries": ["-ltorch", "-ltorch_cpu", "-lc10"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-O2", "-fexceptions", "-frtti", "-Wno-unused-parameter"],
+      "ldflags": ["-Wl,--no-as-needed"]
+    }
+  ]
+}

@@ -1,0 +1,325 @@
+// N-API addon: 3D convolution kernels for tfjs-backend-cpu buffers, computed by ATen (libtorch).
+//
+// tfjs keeps 5D activations as NDHWC Float32Arrays and filters as [kD, kH, kW, Cin, Cout]. The
+// kernels wrap those buffers with at::from_blob (no copy) and hand ATen either a channels-last
+// strided view or a contiguous NCDHW copy (the "layout" setting; NCDHW measured faster with the
+// oneDNN 2.6 inside Debian's libtorch 1.13, see docs/backend-native.md). Results are returned as
+// external ArrayBuffers that own the ATen storage, so the NDHWC result is never copied again.
+//
+// Padding arrives as tfjs computes it (front/back per axis, possibly asymmetric for 'same' with
+// stride 2 on even sizes). ATen convolutions take one symmetric padding per axis, so the common
+// part goes to ATen and the asymmetric remainder is an explicit zero pad (a copy, only then).
+#include <node_api.h>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/csrc/api/include/torch/version.h>
+
+#include <array>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+// ---- N-API helpers ---------------------------------------------------------------------------
+
+struct JsError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void check(napi_env env, napi_status status, const char* what) {
+  if (status != napi_ok) throw JsError(std::string("N-API call failed: ") + what);
+}
+
+std::vector<napi_value> getArgs(napi_env env, napi_callback_info info, size_t expected) {
+  size_t argc = expected;
+  std::vector<napi_value> argv(expected);
+  check(env, napi_get_cb_info(env, info, &argc, argv.data(), nullptr, nullptr), "get_cb_info");
+  if (argc < expected) {
+    throw JsError("expected " + std::to_string(expected) + " arguments, got " + std::to_string(argc));
+  }
+  return argv;
+}
+
+// A Float32Array argument: pointer into the JS-owned buffer plus its element count.
+struct F32View {
+  float* data;
+  size_t length;
+};
+
+F32View getF32(napi_env env, napi_value value, const char* name) {
+  bool isTyped = false;
+  check(env, napi_is_typedarray(env, value, &isTyped), "is_typedarray");
+  if (!isTyped) throw JsError(std::string(name) + ": expected a Float32Array");
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  check(env, napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr),
+        "get_typedarray_info");
+  if (type != napi_float32_array) throw JsError(std::string(name) + ": expected a Float32Array");
+  return {static_cast<float*>(data), length};
+}
+
+std::vector<int64_t> getInts(napi_env env, napi_value value, size_t expected, const char* name) {
+  uint32_t length = 0;
+  if (napi_get_array_length(env, value, &length) != napi_ok || length != expected) {
+    throw JsError(std::string(name) + ": expected an array of " + std::to_string(expected) +
+                  " integers");
+  }
+  std::vector<int64_t> out(expected);
+  for (uint32_t i = 0; i < length; ++i) {
+    napi_value item;
+    check(env, napi_get_element(env, value, i, &item), "get_element");
+    int64_t v = 0;
+    check(env, napi_get_value_int64(env, item, &v), "get_value_int64");
+    out[i] = v;
+  }
+  return out;
+}
+
+int64_t numel(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (auto d : shape) n *= d;
+  return n;
+}
+
+// Hands an ATen tensor (contiguous, float32) to JS as a Float32Array without copying: the
+// external ArrayBuffer keeps a heap copy of the tensor handle alive until V8 collects it.
+napi_value tensorToF32(napi_env env, const at::Tensor& t) {
+  auto* holder = new at::Tensor(t);
+  const size_t bytes = static_cast<size_t>(t.numel()) * sizeof(float);
+  napi_value buffer;
+  napi_status status = napi_create_external_arraybuffer(
+      env, t.data_ptr<float>(), bytes,
+      [](napi_env finalizeEnv, void*, void* hint) {
+        auto* tensor = static_cast<at::Tensor*>(hint);
+        int64_t adjusted = 0;
+        napi_adjust_external_memory(finalizeEnv, -static_cast<int64_t>(tensor->numel() * 4),
+                                    &adjusted);
+        delete tensor;
+      },
+      holder, &buffer);
+  if (status != napi_ok) {
+    delete holder;
+    throw JsError("napi_create_external_arraybuffer failed");
+  }
+  int64_t adjusted = 0;
+  napi_adjust_external_memory(env, static_cast<int64_t>(bytes), &adjusted);
+  napi_value array;
+  check(env, napi_create_typedarray(env, napi_float32_array, t.numel(), buffer, 0, &array),
+        "create_typedarray");
+  return array;
+}
+
+// ---- layout helpers --------------------------------------------------------------------------
+
+// 0: channels-last strided view of the tfjs buffer (no copy); 1: contiguous NCDHW copy.
+int gLayout = 1;
+
+at::Tensor wrapNdhwc(const F32View& v, const std::vector<int64_t>& shape, const char* name) {
+  if (static_cast<int64_t>(v.length) != numel(shape)) {
+    throw JsError(std::string(name) + ": buffer has " + std::to_string(v.length) +
+                  " elements, shape needs " + std::to_string(numel(shape)));
+  }
+  auto t = at::from_blob(v.data, shape, at::TensorOptions().dtype(at::kFloat));
+  auto ncdhw = t.permute({0, 4, 1, 2, 3});  // view; strides are channels-last
+  return gLayout == 1 ? ncdhw.contiguous() : ncdhw;
+}
+
+// tfjs filter [kD, kH, kW, Cin, Cout] -> ATen weight [Cout, Cin, kD, kH, kW].
+at::Tensor wrapFilter(const F32View& v, const std::vector<int64_t>& shape) {
+  if (static_cast<int64_t>(v.length) != numel(shape)) throw JsError("filter: size mismatch");
+  auto t = at::from_blob(v.data, shape, at::TensorOptions().dtype(at::kFloat));
+  auto w = t.permute({4, 3, 0, 1, 2});
+  return gLayout == 1 ? w.contiguous() : w.contiguous(at::MemoryFormat::ChannelsLast3d);
+}
+
+// NCDHW tensor (any strides) -> contiguous NDHWC tensor (no copy when already channels-last).
+at::Tensor toNdhwc(const at::Tensor& t) { return t.permute({0, 2, 3, 4, 1}).contiguous(); }
+
+struct Padding {
+  std::vector<int64_t> symmetric;  // passed to ATen (>= 0)
+  std::vector<int64_t> extra;      // constant_pad_nd order: W lo, W hi, H lo, H hi, D lo, D hi
+  bool asymmetric = false;
+};
+
+// tfjs 4.22 does not clamp 3D 'same' padding at zero (TensorFlow does), so with kernel < stride
+// a side can be negative: it then crops the input. constant_pad_nd crops for negative pads, so
+// everything that is not a common non-negative padding goes there.
+Padding splitPadding(const std::vector<int64_t>& front, const std::vector<int64_t>& back) {
+  Padding p;
+  p.symmetric.resize(3);
+  p.extra.assign(6, 0);
+  for (int i = 0; i < 3; ++i) {
+    const int64_t common = std::max<int64_t>(std::min(front[i], back[i]), 0);
+    p.symmetric[i] = common;
+    p.extra[2 * (2 - i)] = front[i] - common;
+    p.extra[2 * (2 - i) + 1] = back[i] - common;
+    if (front[i] != common || back[i] != common) p.asymmetric = true;
+  }
+  return p;
+}
+
+at::Tensor padIfNeeded(const at::Tensor& x, const Padding& p) {
+  if (!p.asymmetric) return x;
+  auto padded = at::constant_pad_nd(x, p.extra, 0.0);
+  return gLayout == 1 ? padded.contiguous()
+                      : padded.contiguous(at::MemoryFormat::ChannelsLast3d);
+}
+
+// Inverse of padIfNeeded for gradients: drops padded rows, zero-fills cropped ones.
+at::Tensor unpadIfNeeded(const at::Tensor& dx, const Padding& p) {
+  if (!p.asymmetric) return dx;
+  std::vector<int64_t> inverse(p.extra.size());
+  for (size_t i = 0; i < p.extra.size(); ++i) inverse[i] = -p.extra[i];
+  return at::constant_pad_nd(dx, inverse, 0.0);
+}
+
+// ---- kernels ---------------------------------------------------------------------------------
+
+template <typename Fn>
+napi_value guarded(napi_env env, Fn fn) {
+  try {
+    return fn();
+  } catch (const JsError& e) {
+    napi_throw_type_error(env, "ERR_VOXELKIT_NATIVE_ARGS", e.what());
+  } catch (const c10::Error& e) {
+    napi_throw_error(env, "ERR_VOXELKIT_NATIVE_ATEN", e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    napi_throw_error(env, "ERR_VOXELKIT_NATIVE", e.what());
+  }
+  return nullptr;
+}
+
+// conv3dForward(x, xShape[5], filter, filterShape[5], strides[3], padFront[3], padBack[3])
+//   -> Float32Array y (NDHWC)
+napi_value Conv3dForward(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 7);
+    auto xShape = getInts(env, a[1], 5, "xShape");
+    auto wShape = getInts(env, a[3], 5, "filterShape");
+    auto strides = getInts(env, a[4], 3, "strides");
+    auto pad = splitPadding(getInts(env, a[5], 3, "padFront"), getInts(env, a[6], 3, "padBack"));
+    at::NoGradGuard noGrad;
+    auto x = padIfNeeded(wrapNdhwc(getF32(env, a[0], "x"), xShape, "x"), pad);
+    auto w = wrapFilter(getF32(env, a[2], "filter"), wShape);
+    auto y = at::convolution(x, w, c10::nullopt, strides, pad.symmetric, {1, 1, 1}, false,
+                             {0, 0, 0}, 1);
+    return tensorToF32(env, toNdhwc(y));
+  });
+}
+
+// conv3dBackpropInput(dy, dyShape[5], filter, filterShape[5], strides[3], padFront[3],
+//   padBack[3], inShape[5]) -> Float32Array dx (NDHWC, shape inShape)
+napi_value Conv3dBackpropInput(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 8);
+    auto dyShape = getInts(env, a[1], 5, "dyShape");
+    auto wShape = getInts(env, a[3], 5, "filterShape");
+    auto strides = getInts(env, a[4], 3, "strides");
+    auto padFront = getInts(env, a[5], 3, "padFront");
+    auto padBack = getInts(env, a[6], 3, "padBack");
+    auto inShape = getInts(env, a[7], 5, "inShape");
+    auto pad = splitPadding(padFront, padBack);
+    at::NoGradGuard noGrad;
+    auto dy = wrapNdhwc(getF32(env, a[0], "dy"), dyShape, "dy");
+    auto w = wrapFilter(getF32(env, a[2], "filter"), wShape);
+    // The gradient w.r.t. the (explicitly padded) input is a transposed convolution; the
+    // output_padding recovers input rows the forward pass never reached (stride remainder).
+    std::vector<int64_t> outputPadding(3);
+    for (int i = 0; i < 3; ++i) {
+      const int64_t padded = inShape[1 + i] + pad.extra[2 * (2 - i)] + pad.extra[2 * (2 - i) + 1];
+      const int64_t reached = (dyShape[1 + i] - 1) * strides[i] - 2 * pad.symmetric[i] + wShape[i];
+      outputPadding[i] = padded - reached;
+      if (outputPadding[i] < 0 || outputPadding[i] >= std::max<int64_t>(strides[i], 1)) {
+        throw JsError("inconsistent shapes for conv3dBackpropInput on axis " + std::to_string(i));
+      }
+    }
+    auto dxPadded = at::convolution(dy, w, c10::nullopt, strides, pad.symmetric, {1, 1, 1}, true,
+                                    outputPadding, 1);
+    return tensorToF32(env, toNdhwc(unpadIfNeeded(dxPadded, pad)));
+  });
+}
+
+// conv3dBackpropFilter(x, xShape[5], dy, dyShape[5], strides[3], padFront[3], padBack[3],
+//   filterShape[5]) -> Float32Array dw ([kD, kH, kW, Cin, Cout])
+napi_value Conv3dBackpropFilter(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 8);
+    auto xShape = getInts(env, a[1], 5, "xShape");
+    auto dyShape = getInts(env, a[3], 5, "dyShape");
+    auto strides = getInts(env, a[4], 3, "strides");
+    auto pad = splitPadding(getInts(env, a[5], 3, "padFront"), getInts(env, a[6], 3, "padBack"));
+    auto fShape = getInts(env, a[7], 5, "filterShape");
+    at::NoGradGuard noGrad;
+    auto x = padIfNeeded(wrapNdhwc(getF32(env, a[0], "x"), xShape, "x"), pad);
+    auto dy = wrapNdhwc(getF32(env, a[2], "dy"), dyShape, "dy");
+    // Only the weight's sizes (and memory format) matter for output_mask {0,1,0}; at::empty
+    // allocates without touching the memory.
+    auto wLike = at::empty({fShape[4], fShape[3], fShape[0], fShape[1], fShape[2]},
+                           at::TensorOptions().dtype(at::kFloat),
+                           gLayout == 1 ? at::MemoryFormat::Contiguous
+                                        : at::MemoryFormat::ChannelsLast3d);
+    auto grads = at::convolution_backward(dy, x, wLike, c10::nullopt, strides, pad.symmetric,
+                                          {1, 1, 1}, false, {0, 0, 0}, 1, {false, true, false});
+    auto dw = std::get<1>(grads).permute({2, 3, 4, 1, 0}).contiguous();
+    return tensorToF32(env, dw);
+  });
+}
+
+// setOptions({ threads?: number, layout?: 'ncdhw' | 'channels-last' })
+napi_value SetOptions(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 2);
+    int64_t threads = 0;
+    check(env, napi_get_value_int64(env, a[0], &threads), "threads");
+    int64_t layout = -1;
+    check(env, napi_get_value_int64(env, a[1], &layout), "layout");
+    if (threads > 0) at::set_num_threads(static_cast<int>(threads));
+    if (layout == 0 || layout == 1) gLayout = static_cast<int>(layout);
+    napi_value undefined;
+    check(env, napi_get_undefined(env, &undefined), "undefined");
+    return undefined;
+  });
+}
+
+// info() -> { threads, layout, torchVersion, parallelInfo }
+napi_value Info(napi_env env, napi_callback_info) {
+  return guarded(env, [&]() {
+    napi_value obj, v;
+    check(env, napi_create_object(env, &obj), "object");
+    check(env, napi_create_int32(env, at::get_num_threads(), &v), "int");
+    check(env, napi_set_named_property(env, obj, "threads", v), "set");
+    check(env, napi_create_int32(env, gLayout, &v), "int");
+    check(env, napi_set_named_property(env, obj, "layout", v), "set");
+    std::string version = std::to_string(TORCH_VERSION_MAJOR) + "." +
+                          std::to_string(TORCH_VERSION_MINOR) + "." +
+                          std::to_string(TORCH_VERSION_PATCH);
+    check(env, napi_create_string_utf8(env, version.c_str(), version.size(), &v), "str");
+    check(env, napi_set_named_property(env, obj, "torchVersion", v), "set");
+    std::string parallel = at::get_parallel_info();
+    check(env, napi_create_string_utf8(env, parallel.c_str(), parallel.size(), &v), "str");
+    check(env, napi_set_named_property(env, obj, "parallelInfo", v), "set");
+    return obj;
+  });
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"conv3dForward", nullptr, Conv3dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv3dBackpropInput", nullptr, Conv3dBackpropInput, nullptr, nullptr, nullptr,
+       napi_default, nullptr},
+      {"conv3dBackpropFilter", nullptr, Conv3dBackpropFilter, nullptr, nullptr, nullptr,
+       napi_default, nullptr},
+      {"setOptions", nullptr, SetOptions, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

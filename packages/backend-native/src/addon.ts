@@ -1,0 +1,94 @@
+/**
+ * Loading the compiled N-API addon (`build/Release/voxelkit_native.node`). Loading never throws:
+ * a missing or broken addon is reported as a reason string so callers can fall back to the
+ * tfjs-backend-cpu kernels.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+/** The functions the compiled addon exports (see `native/conv3d.cc`). */
+export interface NativeAddon {
+  /** NDHWC conv3d; padding per axis [D, H, W] as tfjs computes it (front/back may differ). */
+  conv3dForward(
+    x: Float32Array,
+    xShape: number[],
+    filter: Float32Array,
+    filterShape: number[],
+    strides: number[],
+    padFront: number[],
+    padBack: number[],
+  ): Float32Array;
+  /** Gradient of conv3d w.r.t. its input, shaped `inShape` (NDHWC). */
+  conv3dBackpropInput(
+    dy: Float32Array,
+    dyShape: number[],
+    filter: Float32Array,
+    filterShape: number[],
+    strides: number[],
+    padFront: number[],
+    padBack: number[],
+    inShape: number[],
+  ): Float32Array;
+  /** Gradient of conv3d w.r.t. its filter, shaped `filterShape` ([kD, kH, kW, Cin, Cout]). */
+  conv3dBackpropFilter(
+    x: Float32Array,
+    xShape: number[],
+    dy: Float32Array,
+    dyShape: number[],
+    strides: number[],
+    padFront: number[],
+    padBack: number[],
+    filterShape: number[],
+  ): Float32Array;
+  /** Threads (0 keeps the current count) and layout (0 channels-last view, 1 NCDHW copy). */
+  setOptions(threads: number, layout: number): void;
+  /** Current ATen settings. */
+  info(): { threads: number; layout: number; torchVersion: string; parallelInfo: string };
+}
+
+/** Outcome of {@link loadAddon}: the addon, or why it could not be loaded. */
+export type AddonLoadResult =
+  { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string; path: string };
+
+/** Where the build script leaves the addon, relative to this package's root. */
+export const DEFAULT_ADDON_PATH = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'build',
+  'Release',
+  'voxelkit_native.node',
+);
+
+const cache = new Map<string, AddonLoadResult>();
+
+/**
+ * Loads the addon at `addonPath` once (results are cached per path). Never throws.
+ *
+ * @param addonPath - absolute path of a `.node` file; defaults to {@link DEFAULT_ADDON_PATH}.
+ * @returns `{ ok: true, addon }`, or `{ ok: false, reason }` when the file is missing, libtorch
+ *   cannot be loaded, or the file is not our addon.
+ */
+export function loadAddon(addonPath: string = DEFAULT_ADDON_PATH): AddonLoadResult {
+  const cached = cache.get(addonPath);
+  if (cached) return cached;
+  let result: AddonLoadResult;
+  try {
+    const require = createRequire(import.meta.url);
+    const addon = require(addonPath) as Partial<NativeAddon>;
+    if (typeof addon.conv3dForward !== 'function' || typeof addon.setOptions !== 'function') {
+      result = { ok: false, reason: `${addonPath} is not the voxelkit addon`, path: addonPath };
+    } else {
+      result = { ok: true, addon: addon as NativeAddon, path: addonPath };
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const missing = (error as { code?: string }).code === 'MODULE_NOT_FOUND';
+    const reason = missing
+      ? `native addon not built (${addonPath} missing; install libtorch-dev and reinstall)`
+      : `native addon failed to load: ${message}`;
+    result = { ok: false, reason, path: addonPath };
+  }
+  cache.set(addonPath, result);
+  return result;
+}

@@ -1,0 +1,143 @@
+/**
+ * Swapping tfjs-backend-cpu's 3D convolution kernels for the native ones, and back.
+ */
+import '@tensorflow/tfjs-backend-cpu';
+import {
+  getKernel,
+  registerKernel,
+  unregisterKernel,
+  type KernelConfig,
+} from '@tensorflow/tfjs-core';
+import { ArgumentError, silentLogger, type Logger } from '@voxelkit/core';
+import os from 'node:os';
+
+import { loadAddon, type NativeAddon } from './addon.js';
+import { createNativeConvKernels, type KernelCallCounts } from './kernels.js';
+
+/** Options of {@link registerNativeKernels}. */
+export interface NativeKernelOptions {
+  /** ATen intra-op threads; default: `os.availableParallelism()`. */
+  threads?: number;
+  /**
+   * How activations reach ATen: `'ncdhw'` (default) copies NDHWC to contiguous NCDHW and back,
+   * which measured faster with Debian's libtorch 1.13 / oneDNN 2.6; `'channels-last'` hands ATen
+   * a strided view of the tfjs buffer with no copy.
+   */
+  layout?: 'ncdhw' | 'channels-last';
+  /** Path of the compiled `.node` file; default: this package's `build/Release`. */
+  addonPath?: string;
+  /** Receives one info line with the outcome. */
+  logger?: Logger;
+}
+
+/** Outcome of {@link registerNativeKernels}. */
+export type NativeRegistration =
+  | { ok: true; kernels: string[]; threads: number; torchVersion: string }
+  | { ok: false; reason: string };
+
+const KERNEL_NAMES = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'] as const;
+
+let originals: Map<string, KernelConfig> | undefined;
+const counts: KernelCallCounts = { native: 0, fallback: 0 };
+
+/**
+ * Registers native (libtorch) kernels for `Conv3D`, `Conv3DBackpropInputV2` and
+ * `Conv3DBackpropFilterV2` on tfjs' `cpu` backend, replacing tfjs' own. Call it once, before
+ * running models; calling again only updates the thread/layout settings. Never throws when the
+ * addon is missing: it returns `{ ok: false, reason }` and leaves tfjs' kernels in place.
+ *
+ * @example
+ * ```ts
+ * const r = registerNativeKernels({ threads: 2 });
+ * if (!r.ok) logger.warn(`slow conv3d: ${r.reason}`);
+ * ```
+ */
+export function registerNativeKernels(options: NativeKernelOptions = {}): NativeRegistration {
+  const logger = options.logger ?? silentLogger;
+  const threads = options.threads ?? os.availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new ArgumentError('threads must be a positive integer', {
+      field: 'threads',
+      expected: 'integer >= 1',
+      actual: options.threads,
+    });
+  }
+  const layout = options.layout ?? 'ncdhw';
+  if (layout !== 'ncdhw' && layout !== 'channels-last') {
+    throw new ArgumentError('unknown layout', {
+      field: 'layout',
+      expected: "'ncdhw' | 'channels-last'",
+      actual: layout,
+    });
+  }
+  const loaded = loadAddon(options.addonPath);
+  if (!loaded.ok) {
+    logger.info(`native conv3d kernels not registered: ${loaded.reason}`);
+    return { ok: false, reason: loaded.reason };
+  }
+  const addon: NativeAddon = loaded.addon;
+  addon.setOptions(threads, layout === 'ncdhw' ? 1 : 0);
+  if (!originals) {
+    const saved = new Map<string, KernelConfig>();
+    for (const name of KERNEL_NAMES) {
+      const config = getKernel(name, 'cpu');
+      if (config) saved.set(name, config);
+    }
+    for (const config of createNativeConvKernels(addon, saved, counts)) {
+      if (saved.has(config.kernelName)) unregisterKernel(config.kernelName, 'cpu');
+      registerKernel(config);
+    }
+    originals = saved;
+  }
+  const info = addon.info();
+  logger.info('native conv3d kernels registered', {
+    threads: info.threads,
+    layout,
+    torch: info.torchVersion,
+  });
+  return {
+    ok: true,
+    kernels: [...KERNEL_NAMES],
+    threads: info.threads,
+    torchVersion: info.torchVersion,
+  };
+}
+
+/** Restores tfjs-backend-cpu's own kernels; a no-op when native kernels are not registered. */
+export function unregisterNativeKernels(): void {
+  if (!originals) return;
+  for (const name of KERNEL_NAMES) {
+    unregisterKernel(name, 'cpu');
+    const config = originals.get(name);
+    if (config) registerKernel(config);
+  }
+  originals = undefined;
+}
+
+/** Whether the native kernels are currently registered. */
+export function nativeKernelsRegistered(): boolean {
+  return originals !== undefined;
+}
+
+/**
+ * Whether the compiled addon loads (libtorch present, build done). Cheap after the first call.
+ *
+ * @param addonPath - as in {@link NativeKernelOptions.addonPath}.
+ */
+export function isNativeAvailable(addonPath?: string): boolean {
+  return loadAddon(addonPath).ok;
+}
+
+/** Why the addon does not load, or undefined when it does. */
+export function nativeUnavailableReason(addonPath?: string): string | undefined {
+  const loaded = loadAddon(addonPath);
+  return loaded.ok ? undefined : loaded.reason;
+}
+
+/**
+ * Native and fallback call counts of the registered kernels since the process started (a
+ * fallback is a call the addon does not cover, e.g. dilation 2, handled by tfjs' kernel).
+ */
+export function nativeKernelCallCounts(): Readonly<KernelCallCounts> {
+  return { ...counts };
+}
