@@ -3,5 +3,5 @@
  *
  * @packageDocumentation
  */
-export {};
+export * from './nifti/index.js';
 export * from './dataset/index.js';

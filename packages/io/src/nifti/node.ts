@@ -1,0 +1,131 @@
+/**
+ * Node file helpers for NIfTI: `loadNifti` and `saveNifti`. Node built-ins are imported lazily
+ * inside the functions (`await import('node:fs/promises')`), so importing `@voxelkit/io` in a
+ * browser bundle is safe as long as these two functions are not called there.
+ */
+import { ArgumentError, DataError, type Volume } from '@voxelkit/core';
+import { encodeNifti, type EncodeNiftiOptions } from './encode.js';
+import { planNiftiRead, readNifti, readNiftiHeader, type ReadNiftiOptions } from './read.js';
+
+/** Options of {@link loadNifti}. */
+export type LoadNiftiOptions = Omit<ReadNiftiOptions, 'filename' | 'image'>;
+
+/** Options of {@link saveNifti}. */
+export interface SaveNiftiOptions extends Omit<EncodeNiftiOptions, 'gzip'> {
+  /** gzip the file; default: true when the path ends in `.gz`. */
+  gzip?: boolean;
+}
+
+const SNIFF_BYTES = 64 * 1024;
+const PAIR = /\.(hdr|img)(\.gz)?$/i;
+
+/**
+ * Reads a NIfTI file from disk: `.nii`, `.nii.gz`, or a `.hdr/.img` pair (also `.hdr.gz` /
+ * `.img.gz`; either file of the pair may be named). The header is read and checked (size guard)
+ * from the first 64 KiB before the whole file is loaded.
+ *
+ * @example
+ * ```ts
+ * const ct = await loadNifti('data/spleen-mini/imagesTr/spleen_ts002.nii.gz');
+ * ct.shape; // [1, 512, 512, 20]
+ * ```
+ * @throws DataError when a file cannot be read (missing .img of a pair, permissions), plus the
+ *   errors of {@link readNifti}.
+ */
+export async function loadNifti(path: string, options: LoadNiftiOptions = {}): Promise<Volume> {
+  const fs = await import('node:fs/promises');
+  const pair = PAIR.exec(path);
+  const hdrPath = pair ? path.replace(PAIR, (_m, _e, gz = '') => `.hdr${gz}`) : path;
+  const head = await readPrefix(fs, hdrPath, SNIFF_BYTES);
+  const header = readNiftiHeader(head, { filename: hdrPath });
+  // Size guard before the whole file is read into memory.
+  planNiftiRead(header, { filename: hdrPath, maxBytes: options.maxBytes });
+  const bytes = await readWhole(fs, hdrPath);
+  if (header.singleFile) return readNifti(bytes, { ...options, filename: hdrPath });
+  const imgPath = await findImage(fs, hdrPath);
+  const image = await readWhole(fs, imgPath);
+  return readNifti(bytes, { ...options, filename: hdrPath, image });
+}
+
+/**
+ * Writes a volume as NIfTI-1 (`.nii` or `.nii.gz`), atomically: the bytes go to
+ * `<path>.tmp-<random>` which is then renamed over `path`. gzip uses Node's zlib (native, much
+ * faster than the browser-safe encoder's fflate).
+ *
+ * @throws ArgumentError for `.hdr`/`.img` paths (pairs are not written) and unwritable volumes.
+ */
+export async function saveNifti(
+  path: string,
+  volume: Volume,
+  options: SaveNiftiOptions = {},
+): Promise<void> {
+  if (PAIR.test(path)) {
+    throw new ArgumentError('saveNifti writes single-file NIfTI only', {
+      field: 'path',
+      expected: 'a .nii or .nii.gz path',
+      actual: path,
+    });
+  }
+  const [fs, zlib, crypto, util] = await Promise.all([
+    import('node:fs/promises'),
+    import('node:zlib'),
+    import('node:crypto'),
+    import('node:util'),
+  ]);
+  const raw = encodeNifti(volume, { ...options, gzip: false });
+  const gzip = options.gzip ?? /\.gz$/i.test(path);
+  const bytes = gzip ? await util.promisify(zlib.gzip)(raw, { level: options.level ?? 6 }) : raw;
+  const tmp = `${path}.tmp-${crypto.randomBytes(6).toString('hex')}`;
+  try {
+    await fs.writeFile(tmp, bytes);
+    await fs.rename(tmp, path);
+  } catch (error) {
+    await fs.rm(tmp, { force: true });
+    throw new DataError('cannot write NIfTI file', { file: path, cause: error });
+  }
+}
+
+type Fs = typeof import('node:fs/promises');
+
+async function readPrefix(fs: Fs, path: string, size: number): Promise<Uint8Array> {
+  let handle: Awaited<ReturnType<Fs['open']>> | undefined;
+  try {
+    handle = await fs.open(path, 'r');
+    const buffer = new Uint8Array(size);
+    const { bytesRead } = await handle.read(buffer, 0, size, 0);
+    return buffer.subarray(0, bytesRead);
+  } catch (error) {
+    throw new DataError('cannot read NIfTI file', { file: path, cause: error });
+  } finally {
+    await handle?.close();
+  }
+}
+
+async function readWhole(fs: Fs, path: string): Promise<Uint8Array> {
+  try {
+    const b = await fs.readFile(path);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  } catch (error) {
+    throw new DataError('cannot read NIfTI file', { file: path, cause: error });
+  }
+}
+
+/** The .img beside a .hdr: same compression first, then the other one. */
+async function findImage(fs: Fs, hdrPath: string): Promise<string> {
+  const base = hdrPath.replace(PAIR, '');
+  const gz = /\.gz$/i.test(hdrPath);
+  const candidates = gz ? [`${base}.img.gz`, `${base}.img`] : [`${base}.img`, `${base}.img.gz`];
+  for (const c of candidates) {
+    try {
+      await fs.access(c);
+      return c;
+    } catch {
+      // try the next candidate
+    }
+  }
+  throw new DataError('the .img file of this NIfTI pair is missing', {
+    file: hdrPath,
+    field: 'image file',
+    expected: candidates.join(' or '),
+  });
+}
