@@ -108,7 +108,7 @@ export function invertWindow(volume: Volume, op: AppliedOperation): Volume {
   const original = op.params.originalSpatialShape as number[];
   const back = windowVolume(
     volume,
-    start.map((s) => -s),
+    start.map((s) => 0 - s),
     original,
     op.transform,
   );
@@ -256,7 +256,8 @@ export function padWindow(
   const size = [0, 0, 0] as Triple;
   for (let d = 0; d < 3; d++) {
     const diff = Math.max(target[d] - spatialShape[d], 0);
-    start[d] = method === 'symmetric' ? -Math.floor(diff / 2) : 0;
+    // `0 - x` rather than `-x`: no negative zero in recorded starts.
+    start[d] = method === 'symmetric' ? 0 - Math.floor(diff / 2) : 0;
     size[d] = spatialShape[d] + diff;
   }
   return { start, size };
