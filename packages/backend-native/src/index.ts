@@ -12,8 +12,8 @@ export {
   isNativeAvailable,
   nativeUnavailableReason,
   nativeKernelCallCounts,
+  nativeInfo,
   type NativeKernelOptions,
-  type NativeRegistration,
 } from './register.js';
 export { loadAddon, DEFAULT_ADDON_PATH, type NativeAddon, type AddonLoadResult } from './addon.js';
 export type { KernelCallCounts } from './kernels.js';

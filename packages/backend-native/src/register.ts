@@ -30,11 +30,6 @@ export interface NativeKernelOptions {
   logger?: Logger;
 }
 
-/** Outcome of {@link registerNativeKernels}. */
-export type NativeRegistration =
-  | { ok: true; kernels: string[]; threads: number; torchVersion: string }
-  | { ok: false; reason: string };
-
 const KERNEL_NAMES = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'] as const;
 
 let originals: Map<string, KernelConfig> | undefined;
@@ -44,15 +39,19 @@ const counts: KernelCallCounts = { native: 0, fallback: 0 };
  * Registers native (libtorch) kernels for `Conv3D`, `Conv3DBackpropInputV2` and
  * `Conv3DBackpropFilterV2` on tfjs' `cpu` backend, replacing tfjs' own. Call it once, before
  * running models; calling again only updates the thread/layout settings. Never throws when the
- * addon is missing: it returns `{ ok: false, reason }` and leaves tfjs' kernels in place.
+ * addon is missing: it returns `false`, logs the reason (also available from
+ * {@link nativeUnavailableReason}) and leaves tfjs' kernels in place.
  *
+ * @returns `true` when the native kernels are registered.
+ * @throws ArgumentError for a bad `threads` or `layout` option.
  * @example
  * ```ts
- * const r = registerNativeKernels({ threads: 2 });
- * if (!r.ok) logger.warn(`slow conv3d: ${r.reason}`);
+ * if (!registerNativeKernels({ threads: 2, logger })) {
+ *   logger.warn(`slow conv3d: ${nativeUnavailableReason()}`);
+ * }
  * ```
  */
-export function registerNativeKernels(options: NativeKernelOptions = {}): NativeRegistration {
+export function registerNativeKernels(options: NativeKernelOptions = {}): boolean {
   const logger = options.logger ?? silentLogger;
   const threads = options.threads ?? os.availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) {
@@ -73,7 +72,7 @@ export function registerNativeKernels(options: NativeKernelOptions = {}): Native
   const loaded = loadAddon(options.addonPath);
   if (!loaded.ok) {
     logger.info(`native conv3d kernels not registered: ${loaded.reason}`);
-    return { ok: false, reason: loaded.reason };
+    return false;
   }
   const addon: NativeAddon = loaded.addon;
   addon.setOptions(threads, layout === 'ncdhw' ? 1 : 0);
@@ -91,16 +90,12 @@ export function registerNativeKernels(options: NativeKernelOptions = {}): Native
   }
   const info = addon.info();
   logger.info('native conv3d kernels registered', {
+    kernels: KERNEL_NAMES.join(', '),
     threads: info.threads,
     layout,
     torch: info.torchVersion,
   });
-  return {
-    ok: true,
-    kernels: [...KERNEL_NAMES],
-    threads: info.threads,
-    torchVersion: info.torchVersion,
-  };
+  return true;
 }
 
 /** Restores tfjs-backend-cpu's own kernels; a no-op when native kernels are not registered. */
@@ -112,6 +107,20 @@ export function unregisterNativeKernels(): void {
     if (config) registerKernel(config);
   }
   originals = undefined;
+}
+
+/** The addon's ATen settings, or undefined when the addon does not load. */
+export function nativeInfo(
+  addonPath?: string,
+): { threads: number; layout: 'ncdhw' | 'channels-last'; torchVersion: string } | undefined {
+  const loaded = loadAddon(addonPath);
+  if (!loaded.ok) return undefined;
+  const info = loaded.addon.info();
+  return {
+    threads: info.threads,
+    layout: info.layout === 1 ? 'ncdhw' : 'channels-last',
+    torchVersion: info.torchVersion,
+  };
 }
 
 /** Whether the native kernels are currently registered. */

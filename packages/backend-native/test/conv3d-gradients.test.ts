@@ -85,7 +85,7 @@ describe.each([
   beforeAll(async () => {
     await tf.setBackend('cpu');
     unregisterNativeKernels();
-    if (useNative) expect(registerNativeKernels({ threads: 2 }).ok).toBe(expectNative);
+    if (useNative) expect(registerNativeKernels({ threads: 2 })).toBe(expectNative);
     grads = kernelGradients();
   });
   afterAll(() => unregisterNativeKernels());

@@ -2,11 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { existsSync } from 'node:fs';
+import { createMemoryLogger } from '@voxelkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   DEFAULT_ADDON_PATH,
   isNativeAvailable,
+  nativeUnavailableReason,
   nativeKernelCallCounts,
   registerNativeKernels,
   unregisterNativeKernels,
@@ -102,17 +104,19 @@ afterAll(() => {
 describe('addon availability', () => {
   it('matches what the build (or VOXELKIT_EXPECT_NATIVE) says', () => {
     expect(isNativeAvailable()).toBe(expectNative);
-    const registration = registerNativeKernels({ threads: 2 });
-    expect(registration.ok).toBe(expectNative);
-    if (!registration.ok) expect(registration.reason).toMatch(/native addon/);
+    expect(registerNativeKernels({ threads: 2 })).toBe(expectNative);
+    if (expectNative) expect(nativeUnavailableReason()).toBeUndefined();
+    else expect(nativeUnavailableReason()).toMatch(/native addon/);
     unregisterNativeKernels();
   });
 
   it('reports a missing addon with a reason instead of throwing', () => {
     const bogus = '/nonexistent/voxelkit_native.node';
     expect(isNativeAvailable(bogus)).toBe(false);
-    const registration = registerNativeKernels({ addonPath: bogus });
-    expect(registration).toEqual({ ok: false, reason: expect.stringContaining('not built') });
+    const logger = createMemoryLogger();
+    expect(registerNativeKernels({ addonPath: bogus, logger })).toBe(false);
+    expect(nativeUnavailableReason(bogus)).toMatch(/not built.*libtorch-dev/);
+    expect(logger.records.map((r) => r.message).join('\n')).toMatch(/not registered.*not built/);
   });
 
   it('rejects a bad thread count with a typed error', () => {
@@ -130,7 +134,7 @@ describe.each([
   const useNative = layout !== undefined;
   beforeAll(() => {
     unregisterNativeKernels();
-    if (layout) expect(registerNativeKernels({ threads: 2, layout }).ok).toBe(expectNative);
+    if (layout) expect(registerNativeKernels({ threads: 2, layout })).toBe(expectNative);
   });
   afterAll(() => unregisterNativeKernels());
 
