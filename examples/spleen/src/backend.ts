@@ -16,7 +16,10 @@ export interface BackendChoice {
 }
 
 /** Initialises TensorFlow.js (logging the backend once) and reports the choice. */
-export async function startBackend(prefer: BackendInfo['name'] | undefined, logger: Logger): Promise<BackendChoice> {
+export async function startBackend(
+  prefer: BackendInfo['name'] | undefined,
+  logger: Logger,
+): Promise<BackendChoice> {
   const info = await initBackend({ prefer, logger });
   return { info, fast: info.name === 'tfjs-node-gpu' };
 }

@@ -71,15 +71,29 @@ const common = (cmd: Command) =>
     .option('-q, --quiet', 'only warnings and errors; no progress bars')
     .option('--json-log', 'log one JSON object per line on stdout; no progress bars')
     .option('-v, --verbose', 'also show debug messages')
-    .addOption(new Option('--backend <name>', 'preferred TensorFlow.js backend').choices(['cpu', 'native', 'tfjs-node-gpu']));
+    .addOption(
+      new Option('--backend <name>', 'preferred TensorFlow.js backend').choices([
+        'cpu',
+        'native',
+        'tfjs-node-gpu',
+      ]),
+    );
 
 common(
   program
     .command('train')
-    .description('train a UNet; writes a run folder with config, metrics, checkpoints, figures and report.html')
-    .option('-p, --preset <name>', 'full | quick | cpu | tiny (default: full with a GPU/native backend, else cpu)')
+    .description(
+      'train a UNet; writes a run folder with config, metrics, checkpoints, figures and report.html',
+    )
+    .option(
+      '-p, --preset <name>',
+      'full | quick | cpu | tiny (default: full with a GPU/native backend, else cpu)',
+    )
     .option('-c, --config <file>', 'JSON file of settings (see docs/spleen.md); flags override it')
-    .option('-d, --data-dir <dir>', 'Decathlon-layout folder with dataset.json (default: bundled data/spleen-mini)')
+    .option(
+      '-d, --data-dir <dir>',
+      'Decathlon-layout folder with dataset.json (default: bundled data/spleen-mini)',
+    )
     .option('--download', 'download MSD Task09_Spleen (1.5 GB) into ./data and use it')
     .option('-o, --out <dir>', 'run folder (default: runs/<timestamp>)')
     .option('--resume <runDir>', 'continue an interrupted run from its last checkpoint')
@@ -123,7 +137,7 @@ common(
 common(
   program
     .command('predict')
-    .description('segment one CT volume; the mask has the input\'s shape and affine')
+    .description("segment one CT volume; the mask has the input's shape and affine")
     .requiredOption('--checkpoint <dir>', 'checkpoint folder')
     .requiredOption('-i, --input <file>', 'CT volume (.nii or .nii.gz)')
     .requiredOption('-o, --output <file>', 'mask to write (.nii.gz), uint8 0/1'),
@@ -165,28 +179,50 @@ async function trainCommand(flags: TrainFlags): Promise<void> {
     const presetName = flags.preset ?? (backend.fast ? 'full' : 'cpu');
     const preset = presetConfig(presetName, backend.fast);
     if (presetName === 'quick' && !backend.fast) {
-      logger.info('preset quick without a GPU/native backend: 15 epochs of the CPU-sized model (see docs/spleen.md)');
+      logger.info(
+        'preset quick without a GPU/native backend: 15 epochs of the CPU-sized model (see docs/spleen.md)',
+      );
     }
-    const fromFile = flags.config ? await readJson<Partial<SpleenConfig>>(userPath(flags.config)) : {};
-    let dataDir = flags.dataDir ? userPath(flags.dataDir) : fromFile.dataDir ? userPath(fromFile.dataDir) : BUNDLED_DATA;
+    const fromFile = flags.config
+      ? await readJson<Partial<SpleenConfig>>(userPath(flags.config))
+      : {};
+    let dataDir = flags.dataDir
+      ? userPath(flags.dataDir)
+      : fromFile.dataDir
+        ? userPath(fromFile.dataDir)
+        : BUNDLED_DATA;
     if (flags.download) dataDir = await downloadTask09(userPath('data'), logger);
     config = resolveConfig({ ...preset, dataDir }, fromFile, { dataDir }, flagLayer(flags));
     runDir = userPath(flags.out ?? `runs/${timestampName()}`);
     if (existsSync(runPaths(runDir).config)) {
-      throw new VoxelkitError('E_ARGUMENT', 'run folder already holds a run; use --resume to continue it or choose another --out', {
-        file: runDir,
-      });
+      throw new VoxelkitError(
+        'E_ARGUMENT',
+        'run folder already holds a run; use --resume to continue it or choose another --out',
+        {
+          file: runDir,
+        },
+      );
     }
   }
-  logger.info(`run folder ${runDir}; preset ${config.preset}, ${config.epochs} epochs, roi ${config.roiSize.join('×')}, seed ${config.seed}`);
-  await train({ config, runDir, logger, createModel: createTfModel, resume: Boolean(flags.resume), force: flags.force });
+  logger.info(
+    `run folder ${runDir}; preset ${config.preset}, ${config.epochs} epochs, roi ${config.roiSize.join('×')}, seed ${config.seed}`,
+  );
+  await train({
+    config,
+    runDir,
+    logger,
+    createModel: createTfModel,
+    resume: Boolean(flags.resume),
+    force: flags.force,
+  });
 }
 
 function flagLayer(flags: TrainFlags): Partial<SpleenConfig> {
   const num = (v: string | undefined, field: string) => {
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isFinite(n)) throw new VoxelkitError('E_ARGUMENT', 'expected a number', { field, actual: v });
+    if (!Number.isFinite(n))
+      throw new VoxelkitError('E_ARGUMENT', 'expected a number', { field, actual: v });
     return n;
   };
   return {
@@ -210,7 +246,11 @@ let currentLogger: CliLogger | undefined;
 
 /** Runs a command with a logger; typed errors become one readable line and exit code 1. */
 async function run(flags: CommonFlags, body: (logger: CliLogger) => Promise<void>): Promise<void> {
-  const logger = createCliLogger({ quiet: flags.quiet, jsonLog: flags.jsonLog, verbose: flags.verbose });
+  const logger = createCliLogger({
+    quiet: flags.quiet,
+    jsonLog: flags.jsonLog,
+    verbose: flags.verbose,
+  });
   currentLogger = logger;
   try {
     await body(logger);

@@ -119,16 +119,15 @@ const TINY: Partial<SpleenConfig> = {
  * @param fastBackend - true when a GPU or native backend is present; `quick` then keeps the
  *   reference model (roi 96) for 15 epochs, otherwise it is 15 epochs of the CPU-sized model.
  */
-export function presetConfig(
-  name: string,
-  fastBackend: boolean,
-): Omit<SpleenConfig, 'dataDir'> {
+export function presetConfig(name: string, fastBackend: boolean): Omit<SpleenConfig, 'dataDir'> {
   const base = { ...REFERENCE, preset: name };
   switch (name) {
     case 'full':
       return base;
     case 'quick':
-      return fastBackend ? { ...base, epochs: 15 } : { ...base, ...CPU_SIZED, epochs: 15, valInterval: 5 };
+      return fastBackend
+        ? { ...base, epochs: 15 }
+        : { ...base, ...CPU_SIZED, epochs: 15, valInterval: 5 };
     case 'cpu':
       return { ...base, ...CPU_SIZED };
     case 'tiny':
@@ -214,7 +213,10 @@ export function validateConfig(config: SpleenConfig): void {
     });
   }
   if (!(config.overlap >= 0 && config.overlap < 1)) {
-    throw new ArgumentError('overlap must be in [0, 1)', { field: 'overlap', actual: config.overlap });
+    throw new ArgumentError('overlap must be in [0, 1)', {
+      field: 'overlap',
+      actual: config.overlap,
+    });
   }
   if (!(config.validationFraction > 0 && config.validationFraction < 1)) {
     throw new ArgumentError('validationFraction must be in (0, 1)', {

@@ -46,7 +46,8 @@ export function createCliLogger(options: ConsoleOptions = {}): CliLogger {
   const multi = showBars
     ? new cliProgress.MultiBar(
         {
-          format: '{label} |{bar}| {value}/{total} {extra} | {duration_formatted} eta {eta_formatted}',
+          format:
+            '{label} |{bar}| {value}/{total} {extra} | {duration_formatted} eta {eta_formatted}',
           hideCursor: true,
           clearOnComplete: true,
           stopOnComplete: true,
@@ -108,7 +109,13 @@ export function createCliLogger(options: ConsoleOptions = {}): CliLogger {
 
 function formatFields(fields?: Record<string, unknown>): string {
   if (!fields || Object.keys(fields).length === 0) return '';
-  return ' (' + Object.entries(fields).map(([k, v]) => `${k}=${formatValue(v)}`).join(', ') + ')';
+  return (
+    ' (' +
+    Object.entries(fields)
+      .map(([k, v]) => `${k}=${formatValue(v)}`)
+      .join(', ') +
+    ')'
+  );
 }
 
 function formatPayload(p: Record<string, string | number>): string {

@@ -3,13 +3,10 @@
  * the seeded split, and the optional download of the full MSD Task09_Spleen.
  */
 import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename } from 'node:path';
 import { DataError, type Logger } from '@voxelkit/core';
-import { loadDecathlonDataset, splitTrainValidation, type DecathlonItem } from '@voxelkit/io';
-
-/** MSD Task09_Spleen archive and its MD5, as published by the MONAI project. */
-export const TASK09_URL = 'https://msd-for-monai.s3-us-west-2.amazonaws.com/Task09_Spleen.tar';
-export const TASK09_MD5 = '410d4a301da4e5b2f6f86ec3ddba524e';
+import { MSD_TASKS, splitTrainValidation, type DecathlonItem } from '@voxelkit/io';
+import { downloadAndExtract, loadDecathlonDataset } from '@voxelkit/io/node';
 
 /**
  * Scans that share a patient with another scan. In the bundled `spleen-mini`, `spleen_ts003` is
@@ -60,25 +57,12 @@ export async function loadSplit(
 }
 
 /**
- * Downloads and unpacks MSD Task09_Spleen into `<parent>/Task09_Spleen` unless it is there,
- * checking the archive's MD5. Returns the data folder.
+ * Downloads MSD Task09_Spleen (URL and MD5 from `@voxelkit/io`'s `MSD_TASKS`) and unpacks it
+ * into `<parent>/Task09_Spleen`, unless a valid copy is already there. Returns the data folder.
  */
 export async function downloadTask09(parent: string, logger: Logger): Promise<string> {
-  const target = join(parent, 'Task09_Spleen');
-  if (existsSync(join(target, 'dataset.json'))) {
-    logger.info(`using existing ${target}`);
-    return target;
-  }
-  const io = (await import('@voxelkit/io')) as Record<string, unknown>;
-  const download = io['downloadAndExtract'] as
-    | ((url: string, dir: string, options: { md5?: string; logger?: Logger }) => Promise<unknown>)
-    | undefined;
-  if (typeof download !== 'function') {
-    throw new DataError('this build of @voxelkit/io has no downloader; download Task09_Spleen.tar by hand', {
-      expected: `${TASK09_URL} (md5 ${TASK09_MD5}) unpacked into ${dirname(target)}`,
-    });
-  }
-  logger.info(`downloading ${TASK09_URL} (about 1.5 GB) into ${parent}`);
-  await download(TASK09_URL, parent, { md5: TASK09_MD5, logger });
-  return target;
+  const { url, md5 } = MSD_TASKS.Task09_Spleen;
+  logger.info(`fetching ${url} (about 1.5 GB, md5 ${md5}) into ${parent} unless already there`);
+  const result = await downloadAndExtract(url, parent, { md5, logger });
+  return result.datasetDir;
 }

@@ -67,7 +67,13 @@ export async function segment(
   const input: Batch = { data: Float32Array.from(image.data), shape: [1, 1, X, Y, Z] };
   const logits = await slidingWindowInference(
     input,
-    { roiSize: config.roiSize, swBatchSize: config.swBatchSize, overlap: config.overlap, mode: 'constant', onProgress },
+    {
+      roiSize: config.roiSize,
+      swBatchSize: config.swBatchSize,
+      overlap: config.overlap,
+      mode: 'constant',
+      onProgress,
+    },
     (windows) => model.predict(windows),
   );
   const n = X * Y * Z;

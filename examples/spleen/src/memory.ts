@@ -34,7 +34,8 @@ export function estimateTrainingMemory(config: SpleenConfig): MemoryEstimate {
   let parameters = 0;
   let inChannels = 1;
   config.channels.forEach((channels, level) => {
-    activations += patches * voxels * channels * 4 * TENSORS_PER_LEVEL * Math.max(1, config.numResUnits);
+    activations +=
+      patches * voxels * channels * 4 * TENSORS_PER_LEVEL * Math.max(1, config.numResUnits);
     parameters += (27 * inChannels * channels + channels) * Math.max(1, config.numResUnits) * 2;
     inChannels = channels;
     const stride = config.strides[level] ?? 1;

@@ -69,6 +69,10 @@ export function augmentation(config: SpleenConfig): Transform[] {
     new RandFlipd({ keys, spatialAxis: [1], prob: config.flipProb }),
     new RandFlipd({ keys, spatialAxis: [2], prob: config.flipProb }),
     new RandRotate90d({ keys, prob: config.rotateProb, maxK: 3 }),
-    new RandShiftIntensityd({ keys: ['image'], offsets: config.shiftOffset, prob: config.shiftProb }),
+    new RandShiftIntensityd({
+      keys: ['image'],
+      offsets: config.shiftOffset,
+      prob: config.shiftProb,
+    }),
   ];
 }

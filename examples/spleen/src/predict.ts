@@ -31,7 +31,12 @@ export async function predictFile(options: PredictOptions): Promise<Volume> {
   const config = await readJson<SpleenConfig>(join(options.checkpoint, 'config.json'));
   const model = await options.createModel(config);
   await model.load(join(options.checkpoint, 'model'));
-  const record = await runTransforms({ image: options.input }, preprocessing(config, false), logger, options.input);
+  const record = await runTransforms(
+    { image: options.input },
+    preprocessing(config, false),
+    logger,
+    options.input,
+  );
   const image = record.image as Volume;
   const bar = logger.bars.create('inference', 1);
   const classes = await segment(model, image, config, (e) => {
@@ -40,12 +45,21 @@ export async function predictFile(options: PredictOptions): Promise<Volume> {
   bar.stop();
   model.dispose();
   const pred = createVolume(classes, image.shape, image.affine, { applied: image.meta.applied });
-  const inverted = new Invertd({ keys: ['pred'], origKey: 'image', mode: 'nearest' }).apply({ ...record, pred })
-    .pred as Volume;
-  const mask = createVolume(Uint8Array.from(inverted.data, (v) => (v > 0.5 ? 1 : 0)), inverted.shape, inverted.affine, {});
+  const inverted = new Invertd({ keys: ['pred'], origKey: 'image', mode: 'nearest' }).apply({
+    ...record,
+    pred,
+  }).pred as Volume;
+  const mask = createVolume(
+    Uint8Array.from(inverted.data, (v) => (v > 0.5 ? 1 : 0)),
+    inverted.shape,
+    inverted.affine,
+    {},
+  );
   await saveNifti(options.output, mask);
   let voxels = 0;
   for (const v of mask.data) voxels += v;
-  logger.info(`wrote ${options.output}: shape ${mask.shape.slice(1).join('×')}, ${voxels} spleen voxels`);
+  logger.info(
+    `wrote ${options.output}: shape ${mask.shape.slice(1).join('×')}, ${voxels} spleen voxels`,
+  );
   return mask;
 }

@@ -51,8 +51,20 @@ export async function buildReport(runDir: string): Promise<ReportFiles> {
 export function lossChart(history: MetricsRecord[]): string {
   const epochs = history.filter((r): r is EpochRecord => r.kind === 'epoch');
   return lineChartSvg(
-    [{ name: 'training loss (DiceCE)', color: PALETTE[0], points: epochs.map((r) => [r.epoch, r.loss]), markers: epochs.length < 30 }],
-    { title: 'Training loss', xLabel: 'epoch', yLabel: 'mean loss per epoch', xRange: [0, Math.max(1, ...epochs.map((r) => r.epoch))] },
+    [
+      {
+        name: 'training loss (DiceCE)',
+        color: PALETTE[0],
+        points: epochs.map((r) => [r.epoch, r.loss]),
+        markers: epochs.length < 30,
+      },
+    ],
+    {
+      title: 'Training loss',
+      xLabel: 'epoch',
+      yLabel: 'mean loss per epoch',
+      xRange: [0, Math.max(1, ...epochs.map((r) => r.epoch))],
+    },
   );
 }
 
@@ -61,7 +73,12 @@ export function diceChart(history: MetricsRecord[]): string {
   const validations = history.filter((r): r is ValidationRecord => r.kind === 'validation');
   const names = [...new Set(validations.flatMap((v) => v.cases.map((c) => c.name)))];
   const series: Series[] = [
-    { name: 'mean Dice', color: PALETTE[0], points: validations.map((v) => [v.epoch, v.meanDice]), markers: true },
+    {
+      name: 'mean Dice',
+      color: PALETTE[0],
+      points: validations.map((v) => [v.epoch, v.meanDice]),
+      markers: true,
+    },
   ];
   if (names.length > 1) {
     names.forEach((name, i) =>
@@ -69,7 +86,10 @@ export function diceChart(history: MetricsRecord[]): string {
         name,
         color: PALETTE[(i + 1) % PALETTE.length],
         dashed: true,
-        points: validations.map((v) => [v.epoch, v.cases.find((c) => c.name === name)?.dice ?? NaN]),
+        points: validations.map((v) => [
+          v.epoch,
+          v.cases.find((c) => c.name === name)?.dice ?? NaN,
+        ]),
       }),
     );
   }
@@ -91,17 +111,25 @@ function reportHtml(
 ): string {
   const validations = history.filter((r): r is ValidationRecord => r.kind === 'validation');
   const epochs = history.filter((r): r is EpochRecord => r.kind === 'epoch');
-  const best = validations.reduce<ValidationRecord | undefined>((b, v) => (!b || v.meanDice > b.meanDice ? v : b), undefined);
-  const seconds = epochs.reduce((s, r) => s + r.seconds, 0) + validations.reduce((s, r) => s + r.seconds, 0);
+  const best = validations.reduce<ValidationRecord | undefined>(
+    (b, v) => (!b || v.meanDice > b.meanDice ? v : b),
+    undefined,
+  );
+  const seconds =
+    epochs.reduce((s, r) => s + r.seconds, 0) + validations.reduce((s, r) => s + r.seconds, 0);
   const rows = validations
     .map(
       (v) =>
         `<tr><td>${v.epoch}</td><td>${v.meanDice.toFixed(4)}</td><td>${v.cases
-          .map((c) => `${escapeXml(c.name)}: ${c.dice.toFixed(4)}${c.hd95 !== undefined ? `, HD95 ${fmt(c.hd95)} mm` : ''}${c.surfaceDice !== undefined ? `, NSD ${fmt(c.surfaceDice)}` : ''}`)
+          .map(
+            (c) =>
+              `${escapeXml(c.name)}: ${c.dice.toFixed(4)}${c.hd95 !== undefined ? `, HD95 ${fmt(c.hd95)} mm` : ''}${c.surfaceDice !== undefined ? `, NSD ${fmt(c.surfaceDice)}` : ''}`,
+          )
           .join('<br>')}</td><td>${v.best ? '★' : ''}</td></tr>`,
     )
     .join('\n');
-  const img = (file: string, alt: string) => `<figure><img src="${file}" alt="${alt}"><figcaption>${alt}</figcaption></figure>`;
+  const img = (file: string, alt: string) =>
+    `<figure><img src="${file}" alt="${alt}"><figcaption>${alt}</figcaption></figure>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Spleen run ${escapeXml(basename(runDir))}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}

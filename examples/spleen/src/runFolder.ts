@@ -65,7 +65,10 @@ export function runPaths(runDir: string) {
 
 /** Rewrites `metrics.jsonl` from a history (atomically). */
 export async function writeMetrics(runDir: string, history: MetricsRecord[]): Promise<void> {
-  await writeFileAtomic(runPaths(runDir).metrics, history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  await writeFileAtomic(
+    runPaths(runDir).metrics,
+    history.map((r) => JSON.stringify(r)).join('\n') + '\n',
+  );
 }
 
 /** Reads `metrics.jsonl`; a missing file is an empty history. */
@@ -80,7 +83,11 @@ export async function readMetrics(runDir: string): Promise<MetricsRecord[]> {
       try {
         return JSON.parse(line) as MetricsRecord;
       } catch (cause) {
-        throw new FormatError('metrics line is not JSON', { file: path, field: `line ${i + 1}`, cause });
+        throw new FormatError('metrics line is not JSON', {
+          file: path,
+          field: `line ${i + 1}`,
+          cause,
+        });
       }
     });
 }
@@ -97,5 +104,8 @@ export async function readJson<T>(path: string): Promise<T> {
 
 /** A `runs/2026-12-04T16-05-08Z` style folder name. */
 export function timestampName(date = new Date()): string {
-  return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  return date
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
 }

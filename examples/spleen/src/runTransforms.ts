@@ -17,7 +17,9 @@ export async function runTransforms(
   for (const t of transforms) {
     const out = await t.apply(current, context);
     if (Array.isArray(out)) {
-      throw new DataError(`${t.name} returned several records where one was expected`, { field: t.name });
+      throw new DataError(`${t.name} returned several records where one was expected`, {
+        field: t.name,
+      });
     }
     current = out;
   }

@@ -83,22 +83,34 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   );
   await writeFileAtomic(
     paths.split,
-    JSON.stringify({ training: split.training.map(caseName), validation: split.validation.map(caseName) }, null, 2) + '\n',
+    JSON.stringify(
+      { training: split.training.map(caseName), validation: split.validation.map(caseName) },
+      null,
+      2,
+    ) + '\n',
   );
 
-  const trainSet = new CacheDataset(split.training as unknown as DatasetRecord[], [...preprocessing(config), ...augmentation(config)], {
-    seed: config.seed,
-    logger,
-    caseId: (item) => caseName(item as unknown as { image: string }),
-    onProgress: progressBar(logger, 'cache train'),
-  });
+  const trainSet = new CacheDataset(
+    split.training as unknown as DatasetRecord[],
+    [...preprocessing(config), ...augmentation(config)],
+    {
+      seed: config.seed,
+      logger,
+      caseId: (item) => caseName(item as unknown as { image: string }),
+      onProgress: progressBar(logger, 'cache train'),
+    },
+  );
   await trainSet.init();
-  const validationSet = new CacheDataset(split.validation as unknown as DatasetRecord[], preprocessing(config), {
-    seed: config.seed,
-    logger,
-    caseId: (item) => caseName(item as unknown as { image: string }),
-    onProgress: progressBar(logger, 'cache val'),
-  });
+  const validationSet = new CacheDataset(
+    split.validation as unknown as DatasetRecord[],
+    preprocessing(config),
+    {
+      seed: config.seed,
+      logger,
+      caseId: (item) => caseName(item as unknown as { image: string }),
+      onProgress: progressBar(logger, 'cache val'),
+    },
+  );
   await validationSet.init();
   const validationCases: EvaluationCase[] = [];
   for (let i = 0; i < validationSet.length; i++) {
@@ -111,7 +123,9 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   }
 
   const model = await options.createModel(config);
-  logger.info(`UNet ${config.channels.join('-')} (strides ${config.strides.join(',')}), ${model.parameterCount.toLocaleString('en')} parameters`);
+  logger.info(
+    `UNet ${config.channels.join('-')} (strides ${config.strides.join(',')}), ${model.parameterCount.toLocaleString('en')} parameters`,
+  );
   let state: TrainingState = { epoch: 0, bestDice: -Infinity, bestEpoch: 0, history: [] };
   if (options.resume) {
     state = await restore(runDir, model, config, logger);
@@ -134,14 +148,24 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
       epochBar.update(epoch, { loss: record.loss });
       logger.debug(`epoch ${epoch}`, { loss: record.loss, lr: record.lr, seconds: record.seconds });
       if (epoch % config.valInterval === 0 || epoch === config.epochs) {
-        const validation = await validateEpoch(model, validationCases, epoch, config, logger, state);
+        const validation = await validateEpoch(
+          model,
+          validationCases,
+          epoch,
+          config,
+          logger,
+          state,
+        );
         state.history.push(validation.record);
         if (validation.record.best) {
           state.bestDice = validation.record.meanDice;
           state.bestEpoch = epoch;
           await saveCheckpoint(join(runDir, 'best'), model, config, { ...state, epoch });
           if (validation.overlay) {
-            await writeFileAtomic(paths.overlayData, JSON.stringify({ ...validation.overlay, epoch }));
+            await writeFileAtomic(
+              paths.overlayData,
+              JSON.stringify({ ...validation.overlay, epoch }),
+            );
           }
         }
       }
@@ -159,7 +183,13 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   logger.info(
     `done: best mean Dice ${fmt(state.bestDice)} at epoch ${state.bestEpoch}; ${(seconds / 60).toFixed(1)} min; report ${paths.report}`,
   );
-  return { runDir, epochs: state.epoch, bestDice: state.bestDice, bestEpoch: state.bestEpoch, seconds };
+  return {
+    runDir,
+    epochs: state.epoch,
+    bestDice: state.bestDice,
+    bestEpoch: state.bestEpoch,
+    seconds,
+  };
 }
 
 /** Cosine annealing from `lr` to 0 over `epochs` (epoch is 1-based; epoch 1 uses `lr`). */
@@ -198,7 +228,14 @@ async function trainEpoch(
   } finally {
     bar.stop();
   }
-  return { kind: 'epoch', epoch, loss: total / Math.max(1, steps), lr, steps, seconds: (Date.now() - started) / 1000 };
+  return {
+    kind: 'epoch',
+    epoch,
+    loss: total / Math.max(1, steps),
+    lr,
+    steps,
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
 async function validateEpoch(
@@ -289,7 +326,9 @@ async function restore(
   state.bestDice = state.bestDice ?? -Infinity;
   if (state.bestDice === null) state.bestDice = -Infinity;
   await model.load(join(last, 'model'));
-  logger.info(`resumed from ${last}: ${state.epoch} of ${config.epochs} epochs done, best Dice ${fmt(state.bestDice)}`);
+  logger.info(
+    `resumed from ${last}: ${state.epoch} of ${config.epochs} epochs done, best Dice ${fmt(state.bestDice)}`,
+  );
   return state;
 }
 
@@ -299,11 +338,14 @@ function checkMemory(config: SpleenConfig, logger: CliLogger, force: boolean): v
     `memory estimate for roi ${config.roiSize.join('×')}, ${config.batchSize}×${config.numSamples} patches, ` +
     `channels ${config.channels.join('-')}: ${formatBytes(estimate.total)} (free: ${formatBytes(estimate.free)})`;
   if (estimate.total > REFUSE_FRACTION * estimate.free && !force) {
-    throw new ResourceError(`${text}; reduce --roi, --batch-size, --num-samples or --channels, or pass --force`, {
-      field: 'memory',
-      expected: `< ${formatBytes(REFUSE_FRACTION * estimate.free)}`,
-      actual: formatBytes(estimate.total),
-    });
+    throw new ResourceError(
+      `${text}; reduce --roi, --batch-size, --num-samples or --channels, or pass --force`,
+      {
+        field: 'memory',
+        expected: `< ${formatBytes(REFUSE_FRACTION * estimate.free)}`,
+        actual: formatBytes(estimate.total),
+      },
+    );
   }
   if (estimate.total > WARN_FRACTION * estimate.free) logger.warn(text);
   else logger.info(text);

@@ -43,7 +43,11 @@ export async function validateCheckpoint(options: ValidateOptions): Promise<Eval
   const bar = logger.bars.create('preprocess', items.length);
   for (const [i, item] of items.entries()) {
     const record = await runTransforms({ ...item }, transforms, logger, caseName(item));
-    cases.push({ name: caseName(item), image: record.image as Volume, label: record.label as Volume });
+    cases.push({
+      name: caseName(item),
+      image: record.image as Volume,
+      label: record.label as Volume,
+    });
     bar.update(i + 1);
   }
   bar.stop();
@@ -56,7 +60,9 @@ export async function validateCheckpoint(options: ValidateOptions): Promise<Eval
   for (const c of result.cases) {
     const extra = [
       c.hd95 !== undefined ? `HD95 ${c.hd95.toFixed(2)} mm` : '',
-      c.surfaceDice !== undefined ? `surface Dice@${c.surfaceTolerance} mm ${c.surfaceDice.toFixed(4)}` : '',
+      c.surfaceDice !== undefined
+        ? `surface Dice@${c.surfaceTolerance} mm ${c.surfaceDice.toFixed(4)}`
+        : '',
     ]
       .filter(Boolean)
       .join(', ');

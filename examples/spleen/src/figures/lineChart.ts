@@ -35,7 +35,9 @@ export function lineChartSvg(series: Series[], options: LineChartOptions): strin
   const margin = { left: 72, right: 24, top: 48, bottom: 60 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
-  const all = series.flatMap((s) => s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
+  const all = series.flatMap((s) =>
+    s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)),
+  );
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]);
   let [x0, x1] = options.xRange ?? [Math.min(...xs, 0), Math.max(...xs, 1)];
@@ -74,13 +76,17 @@ export function lineChartSvg(series: Series[], options: LineChartOptions): strin
   for (const s of series) {
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     if (pts.length === 0) continue;
-    const d = pts.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
+    const d = pts
+      .map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`)
+      .join(' ');
     parts.push(
       `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
     );
     if (s.markers || pts.length === 1) {
       for (const [x, y] of pts) {
-        parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="${s.color}"/>`);
+        parts.push(
+          `<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="${s.color}"/>`,
+        );
       }
     }
   }

@@ -61,11 +61,16 @@ export function extractOverlaySlices(
       }
     }
   }
-  const argmaxOf = (a: number[]) => a.reduce((best, v, i) => (v > a[best] ? i : best), Math.floor(a.length / 2));
+  const argmaxOf = (a: number[]) =>
+    a.reduce((best, v, i) => (v > a[best] ? i : best), Math.floor(a.length / 2));
   const zBest = argmaxOf(areaZ);
   const yBest = argmaxOf(areaY);
-  const axial = sliceOf('axial', zBest, X, Y, spacing[0], spacing[1], (col, row) => at(X - 1 - col, Y - 1 - row, zBest));
-  const coronal = sliceOf('coronal', yBest, X, Z, spacing[0], spacing[2], (col, row) => at(X - 1 - col, yBest, Z - 1 - row));
+  const axial = sliceOf('axial', zBest, X, Y, spacing[0], spacing[1], (col, row) =>
+    at(X - 1 - col, Y - 1 - row, zBest),
+  );
+  const coronal = sliceOf('coronal', yBest, X, Z, spacing[0], spacing[2], (col, row) =>
+    at(X - 1 - col, yBest, Z - 1 - row),
+  );
   return [axial, coronal];
 
   function sliceOf(
@@ -155,9 +160,9 @@ export function overlaySvg(data: OverlayData): string {
       const png = panelPng(slice, variant);
       parts.push(
         `<image x="${x}" y="${y}" width="${w}" height="${h}" preserveAspectRatio="none" xlink:href="data:image/png;base64,${Buffer.from(png).toString('base64')}"/>`,
-        `<text x="${x + 4}" y="${y + h / 2 + 4}" font-size="11" fill="#ff0">R</text>`,
-        `<text x="${x + w - 12}" y="${y + h / 2 + 4}" font-size="11" fill="#ff0">L</text>`,
-        `<text x="${x + w / 2}" y="${y + 13}" font-size="11" fill="#ff0" text-anchor="middle">${slice.plane === 'axial' ? 'A' : 'S'}</text>`,
+        `<text x="${x + 4}" y="${y + h / 2 + 4}" font-size="13" font-weight="600" fill="#ff0" stroke="#000" stroke-width="0.5">R</text>`,
+        `<text x="${x + w - 12}" y="${y + h / 2 + 4}" font-size="13" font-weight="600" fill="#ff0" stroke="#000" stroke-width="0.5">L</text>`,
+        `<text x="${x + w / 2}" y="${y + 13}" font-size="13" font-weight="600" fill="#ff0" stroke="#000" stroke-width="0.5" text-anchor="middle">${slice.plane === 'axial' ? 'A' : 'S'}</text>`,
       );
     });
   });
@@ -177,7 +182,8 @@ export function overlaySvg(data: OverlayData): string {
 function panelPng(slice: OverlaySlice, variant: 'none' | 'label' | 'prediction'): Uint8Array {
   const { width, height } = slice;
   const png = new PNG({ width, height });
-  const mask = variant === 'label' ? slice.label : variant === 'prediction' ? slice.prediction : undefined;
+  const mask =
+    variant === 'label' ? slice.label : variant === 'prediction' ? slice.prediction : undefined;
   const color = variant === 'label' ? GROUND_TRUTH : PREDICTION;
   for (let row = 0; row < height; row++) {
     for (let col = 0; col < width; col++) {
@@ -186,10 +192,20 @@ function panelPng(slice: OverlaySlice, variant: 'none' | 'label' | 'prediction')
       let rgb: [number, number, number] = [grey, grey, grey];
       if (mask && mask[i] > 0) {
         const edge =
-          col === 0 || row === 0 || col === width - 1 || row === height - 1 ||
-          !mask[i - 1] || !mask[i + 1] || !mask[i - width] || !mask[i + width];
+          col === 0 ||
+          row === 0 ||
+          col === width - 1 ||
+          row === height - 1 ||
+          !mask[i - 1] ||
+          !mask[i + 1] ||
+          !mask[i - width] ||
+          !mask[i + width];
         const alpha = edge ? 1 : 0.4;
-        rgb = [0, 1, 2].map((k) => Math.round(grey * (1 - alpha) + color[k] * alpha)) as [number, number, number];
+        rgb = [0, 1, 2].map((k) => Math.round(grey * (1 - alpha) + color[k] * alpha)) as [
+          number,
+          number,
+          number,
+        ];
       }
       const o = i * 4;
       png.data[o] = rgb[0];
