@@ -1,7 +1,9 @@
 /**
- * Browser-safe part of the data-set API: types, the train/validation split, the cache data set,
- * the data loader and the Decathlon download constants. The Node-only part (reading
- * `dataset.json`, downloading, extracting) is in `./node.ts`, published as `@voxelkit/io/node`.
+ * The data-set API of the main `@voxelkit/io` entry: types, the train/validation split, the
+ * cache data set, the data loader, the Decathlon download constants, and lazy wrappers of the
+ * two Node-only functions of the contract. Nothing here imports a `node:` module at top level;
+ * the Node-only implementations (reading `dataset.json`, downloading, extracting) are in
+ * `./node.ts`, published as `@voxelkit/io/node`.
  */
 export * from './types.js';
 export * from './split.js';
@@ -9,3 +11,4 @@ export * from './clone.js';
 export * from './cache-dataset.js';
 export * from './data-loader.js';
 export * from './msd.js';
+export * from './lazy-node.js';
