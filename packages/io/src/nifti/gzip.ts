@@ -8,8 +8,9 @@
  * the first member, so we detect that case and decode member by member with its streaming
  * `Gunzip`.
  */
-import { Gunzip, Inflate, inflateSync } from 'fflate';
+import { Gunzip, inflateSync } from 'fflate';
 import { FormatError, ResourceError, VoxelkitError } from '@voxelkit/core';
+import { crc32 } from './crc32.js';
 
 /** True when `bytes` starts with the gzip magic 1f 8b. */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -54,18 +55,26 @@ export function gzipHeaderLength(bytes: Uint8Array, file?: string): number {
  * truncated .gz or the first kilobytes of a huge one are fine.
  */
 export function gunzipPrefix(bytes: Uint8Array, wanted: number, file?: string): Uint8Array {
-  const start = gzipHeaderLength(bytes, file);
+  const headerLength = gzipHeaderLength(bytes, file);
   const out = new Uint8Array(wanted);
   let filled = 0;
-  const inflater = new Inflate((chunk) => {
+  // Gunzip (not raw Inflate) so that a first member shorter than `wanted` continues into the next.
+  const gunzip = new Gunzip((chunk) => {
     const n = Math.min(chunk.length, wanted - filled);
     out.set(chunk.subarray(0, n), filled);
     filled += n;
   });
-  const step = 4096;
+  // Limitation: fflate parses a member's gzip header from the chunk it has, so a later member's
+  // FNAME straddling a chunk edge could be misread here; the first chunk always holds the whole
+  // first header (we measured it), and the full read pushes the file in one piece.
+  let at = 0;
+  let step = headerLength + 4096;
   try {
-    for (let at = start; at < bytes.length && filled < wanted; at += step) {
-      inflater.push(bytes.subarray(at, Math.min(bytes.length, at + step)), false);
+    while (at < bytes.length && filled < wanted) {
+      const end = Math.min(bytes.length, at + step);
+      gunzip.push(bytes.subarray(at, end), false);
+      at = end;
+      step = 16384;
     }
   } catch (error) {
     throw corruptGzip(file, error);
@@ -81,7 +90,12 @@ export function gunzipPrefix(bytes: Uint8Array, wanted: number, file?: string): 
  * @throws FormatError when the stream is corrupt or holds fewer than `expected` bytes
  *   ("file shorter than the header says").
  */
-export function gunzipExact(bytes: Uint8Array, expected: number, file?: string): Uint8Array {
+export function gunzipExact(
+  bytes: Uint8Array,
+  expected: number,
+  file?: string,
+  checkCrc = true,
+): Uint8Array {
   const start = gzipHeaderLength(bytes, file);
   if (bytes.length < start + 8) throw truncatedGzip(file);
   // ISIZE (last member's length mod 2^32) predicts the single-member case; anything else
@@ -93,7 +107,10 @@ export function gunzipExact(bytes: Uint8Array, expected: number, file?: string):
   if (isize === expected % 2 ** 32) {
     try {
       const out = inflateSync(bytes.subarray(start, n - 8), { out: new Uint8Array(expected) });
-      if (out.length === expected) return out;
+      if (out.length === expected) {
+        if (checkCrc) verifyCrc(bytes, out, file);
+        return out;
+      }
     } catch (error) {
       if (error instanceof VoxelkitError) throw error;
       // Fall through: the streaming decoder gives the precise error (or handles the stream).
@@ -111,12 +128,9 @@ function gunzipStreaming(bytes: Uint8Array, expected: number, file?: string): Ui
     if (keep > 0) chunks.push(chunk.slice(0, keep));
     total += keep;
   });
-  const step = 1 << 20;
   try {
-    for (let at = 0; at < bytes.length; at += step) {
-      const end = Math.min(bytes.length, at + step);
-      gunzip.push(bytes.subarray(at, end), end === bytes.length);
-    }
+    // One push: member headers are then never split across chunks (see gunzipPrefix).
+    gunzip.push(bytes, true);
   } catch (error) {
     // A corrupt tail after all the voxel bytes we need is tolerated (nibabel does not read it
     // either); fflate error code 0 is "unexpected EOF", i.e. a truncated file.
@@ -147,6 +161,21 @@ function gunzipStreaming(bytes: Uint8Array, expected: number, file?: string): Ui
     at += c.length;
   }
   return out;
+}
+
+function verifyCrc(bytes: Uint8Array, out: Uint8Array, file?: string): void {
+  const n = bytes.length;
+  const stored =
+    (bytes[n - 8] | (bytes[n - 7] << 8) | (bytes[n - 6] << 16) | (bytes[n - 5] << 24)) >>> 0;
+  const actual = crc32(out);
+  if (stored !== actual) {
+    throw new FormatError('gzip data is corrupt: CRC-32 mismatch', {
+      file,
+      field: 'gzip stream',
+      expected: stored.toString(16),
+      actual: actual.toString(16),
+    });
+  }
 }
 
 function truncatedGzip(file?: string): FormatError {
