@@ -14,13 +14,17 @@ import { denseWindowStarts, getScanInterval } from './scan.js';
 
 /** A dense float32 array with its shape; row-major, last axis fastest. */
 export interface ArrayWithShape {
+  /** Values, row-major. */
   data: Float32Array;
+  /** Shape, channel-first, e.g. `[n, C, rx, ry, rz]`. */
   shape: number[];
 }
 
 /** The batch of images to infer on: channel-first `[B, C, X, Y, Z]`. */
 export interface SlidingWindowInput {
+  /** Voxel values, row-major (`[b, c, x, y, z]` at `(((b·C + c)·X + x)·Y + y)·Z + z`). */
   data: Float32Array;
+  /** `[B, C, X, Y, Z]`. */
   shape: readonly [number, number, number, number, number] | readonly number[];
 }
 

@@ -47,9 +47,13 @@ export interface DiceCELossOptions extends Omit<DiceLossOptions, 'reduction' | '
 export class DiceCELoss {
   /** The Dice part, configured from the same options. */
   readonly diceLoss: DiceLoss;
+  /** Reduction of both terms. */
   readonly reduction: 'mean' | 'sum';
+  /** Weight of the Dice term. */
   readonly lambdaDice: number;
+  /** Weight of the cross-entropy term. */
   readonly lambdaCe: number;
+  /** Class weights (length C), if any. */
   readonly weight?: readonly number[];
   /** Dice term of the last {@link DiceCELoss.compute} call. */
   dice?: tf.Scalar;

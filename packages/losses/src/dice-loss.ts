@@ -8,6 +8,14 @@ import type { Logger } from '@voxelkit/core';
 
 import { checkLossShapes, oneHotTarget } from './target.js';
 
+/** Dice inputs after activation, one-hot conversion and background removal. */
+export interface PreparedDiceInputs {
+  /** Activated predictions `[N, X, Y, Z, C']`. */
+  probabilities: tf.Tensor;
+  /** One-hot target `[N, X, Y, Z, C']`, float32. */
+  oneHot: tf.Tensor;
+}
+
 /** How per-item, per-class loss values are combined. */
 export type LossReduction = 'mean' | 'sum' | 'none';
 
@@ -61,7 +69,9 @@ export interface DiceLossOptions {
  * ```
  */
 export class DiceLoss {
+  /** The options in effect, defaults filled in. */
   readonly options: Readonly<Required<Omit<DiceLossOptions, 'weight' | 'logger'>>> & {
+    /** Per-class weights, if any. */
     weight?: number | readonly number[];
   };
   private readonly logger: Logger;
@@ -121,11 +131,7 @@ export class DiceLoss {
    * Activation, one-hot conversion and background removal, as MONAI orders them.
    * Also used by `DiceCELoss`.
    */
-  prepare(
-    logits: tf.Tensor,
-    target: tf.Tensor,
-    channels: number,
-  ): { probabilities: tf.Tensor; oneHot: tf.Tensor } {
+  prepare(logits: tf.Tensor, target: tf.Tensor, channels: number): PreparedDiceInputs {
     let probabilities = tf.cast(logits, 'float32');
     if (this.options.sigmoid) probabilities = tf.sigmoid(probabilities);
     if (this.options.softmax) {

@@ -38,7 +38,7 @@ export function checkLossShapes(loss: string, logits: tf.Tensor, target: tf.Tens
 /**
  * One-hot encodes a class-index target `[N, X, Y, Z, 1]` into `[N, X, Y, Z, C]` float32.
  *
- * Values must be integers in [0, C): anything else throws a {@link DataError} (a silent all-zero
+ * Values must be integers in [0, C): anything else throws a `DataError` (a silent all-zero
  * row would bias the loss). The check reads the target back from the backend once.
  *
  * @param target - class indices (any numeric dtype)

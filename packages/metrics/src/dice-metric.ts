@@ -9,7 +9,9 @@ import type { MetricAggregate, MetricReduction } from './reduction.js';
 
 /** A dense array with its shape, row-major (last axis fastest). */
 export interface Labelled {
+  /** Values, row-major. */
   data: ArrayLike<number>;
+  /** Shape, channel-first `[B, C, X, Y, Z]`. */
   shape: readonly number[];
 }
 
@@ -49,8 +51,11 @@ export interface DiceMetricOptions {
  * ```
  */
 export class DiceMetric {
+  /** Whether channel 0 is scored. */
   readonly includeBackground: boolean;
+  /** Default reduction of {@link DiceMetric.aggregate}. */
   readonly reduction: MetricReduction;
+  /** Whether an empty ground truth scores NaN. */
   readonly ignoreEmpty: boolean;
   private readonly rows: Float32Array[] = [];
   private classes = -1;

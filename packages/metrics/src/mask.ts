@@ -5,7 +5,9 @@ import { ArgumentError, ShapeError } from '@voxelkit/core';
 
 /** A 3-D mask `[X, Y, Z]`, row-major; non-zero = foreground. */
 export interface MaskVolume {
+  /** Voxel values, row-major (last axis fastest); non-zero = foreground. */
   data: ArrayLike<number>;
+  /** `[X, Y, Z]`. */
   shape: readonly [number, number, number] | readonly number[];
 }
 
