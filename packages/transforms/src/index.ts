@@ -14,6 +14,7 @@ export {
   spatialOf,
 } from './utility/record.js';
 export * from './utility/inverters.js';
+export * from './utility/shaped-array.js';
 export * from './utility/axes.js';
 export * from './utility/flip.js';
 export * from './utility/rotate90.js';

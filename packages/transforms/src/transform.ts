@@ -31,6 +31,10 @@ export interface Transform {
   readonly name: string;
   /** True when the output depends on `context.rng`. */
   readonly random?: boolean;
+  /**
+   * Transforms one record. Returns a new record, a list of records (e.g. several random crops;
+   * later pipeline steps then run on each), or a Promise of either.
+   */
   apply(record: DataRecord, context: TransformContext): TransformResult | Promise<TransformResult>;
 }
 

@@ -47,7 +47,9 @@ export interface RunOptions {
  */
 export class Compose implements Transform {
   readonly name: string = 'Compose';
+  /** The member transforms, in order. */
   readonly transforms: readonly Transform[];
+  /** Logger used by {@link Compose.run} unless the call passes one. */
   readonly logger: Logger;
 
   constructor(transforms: readonly Transform[], options: ComposeOptions = {}) {

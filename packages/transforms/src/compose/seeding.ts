@@ -6,7 +6,7 @@
 import { Rng } from '@voxelkit/core';
 
 /**
- * The {@link Rng} for one record in one epoch. Equal arguments give byte-identical streams on
+ * The `Rng` for one record in one epoch. Equal arguments give byte-identical streams on
  * every platform; changing any one gives an unrelated stream.
  *
  * @example

@@ -84,7 +84,11 @@ export class ScaleIntensityRanged implements Transform {
   readonly name: string = 'ScaleIntensityRanged';
   readonly random: boolean = false;
 
-  constructor(readonly options: ScaleIntensityRangedOptions) {
+  /** The options this transform was built with. */
+  readonly options: ScaleIntensityRangedOptions;
+
+  constructor(options: ScaleIntensityRangedOptions) {
+    this.options = options;
     checkKeys(options.keys, this.name);
     for (const field of ['aMin', 'aMax'] as const) {
       if (!Number.isFinite(options[field])) {
@@ -102,6 +106,7 @@ export class ScaleIntensityRanged implements Transform {
     }
   }
 
+  /** Applies the transform to one record (see the class description); returns new record(s). */
   apply(record: DataRecord, context: TransformContext): DataRecord {
     const out: DataRecord = { ...record };
     for (const key of presentKeys(record, this.options, this.name, context.recordName)) {

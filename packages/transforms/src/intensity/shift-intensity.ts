@@ -43,7 +43,11 @@ export class ShiftIntensityd implements Transform {
   readonly name: string = 'ShiftIntensityd';
   readonly random: boolean = false;
 
-  constructor(readonly options: ShiftIntensitydOptions) {
+  /** The options this transform was built with. */
+  readonly options: ShiftIntensitydOptions;
+
+  constructor(options: ShiftIntensitydOptions) {
+    this.options = options;
     checkKeys(options.keys, this.name);
     if (!Number.isFinite(options.offset)) {
       throw new ArgumentError(`${this.name}: offset must be finite`, {
@@ -53,6 +57,7 @@ export class ShiftIntensityd implements Transform {
     }
   }
 
+  /** Applies the transform to one record (see the class description); returns new record(s). */
   apply(record: DataRecord, context: TransformContext): DataRecord {
     return shiftKeys(record, context, this.options, this.options.offset, this.name);
   }
@@ -82,11 +87,18 @@ export interface RandShiftIntensitydOptions extends KeysOptions {
 export class RandShiftIntensityd implements Transform {
   readonly name: string = 'RandShiftIntensityd';
   readonly random: boolean = true;
+  /** Probability of shifting a record. */
   readonly prob: number;
+  /** Lower end of the offset range (inclusive). */
   readonly low: number;
+  /** Upper end of the offset range (exclusive). */
   readonly high: number;
 
-  constructor(readonly options: RandShiftIntensitydOptions) {
+  /** The options this transform was built with. */
+  readonly options: RandShiftIntensitydOptions;
+
+  constructor(options: RandShiftIntensitydOptions) {
+    this.options = options;
     checkKeys(options.keys, this.name);
     this.prob = checkProb(options.prob, this.name);
     const o = options.offsets;
@@ -103,6 +115,7 @@ export class RandShiftIntensityd implements Transform {
     [this.low, this.high] = pair;
   }
 
+  /** Applies the transform to one record (see the class description); returns new record(s). */
   apply(record: DataRecord, context: TransformContext): DataRecord {
     const doShift = context.rng.uniform() < this.prob;
     const offset = context.rng.uniform(this.low, this.high);

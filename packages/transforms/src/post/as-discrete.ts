@@ -8,10 +8,13 @@ import type { TypedArray } from '@voxelkit/core';
 import type { DataRecord, Transform, TransformContext } from '../transform.js';
 import type { KeysOptions } from '../utility/record.js';
 import { checkKeys, derivedVolume, presentKeys, requireVolume } from '../utility/record.js';
+import type { ShapedArray } from '../utility/shaped-array.js';
 
 /** A channel-first array `[C, ...spatial]` (any number of spatial axes). */
 export interface ChannelFirstArray {
+  /** Row-major values, channel slowest. */
   data: TypedArray;
+  /** `[C, ...spatial]`. */
   shape: readonly number[];
 }
 
@@ -35,10 +38,7 @@ export interface AsDiscreteOptions {
  * argmax(new Float32Array([0.2, 0.9, 0.8, 0.1, 0.5, 0.5]), [3, 2]).data; // Float32Array [1, 0]
  * ```
  */
-export function argmax(
-  data: TypedArray,
-  shape: readonly number[],
-): { data: Float32Array; shape: number[] } {
+export function argmax(data: TypedArray, shape: readonly number[]): ShapedArray<Float32Array> {
   const C = shape[0];
   const n = C === 0 ? 0 : data.length / C;
   const out = new Float32Array(n);
@@ -77,7 +77,7 @@ export function toOnehot(
   data: TypedArray,
   shape: readonly number[],
   numClasses: number,
-): { data: Float32Array; shape: number[] } {
+): ShapedArray<Float32Array> {
   if (!Number.isInteger(numClasses) || numClasses < 1) {
     throw new ArgumentError('toOnehot: the number of classes must be a positive integer', {
       field: 'toOnehot',
@@ -121,8 +121,8 @@ export function toOnehot(
 export function asDiscrete(
   input: ChannelFirstArray,
   options: AsDiscreteOptions,
-): { data: Float32Array; shape: number[] } {
-  let current: { data: TypedArray; shape: number[] } = {
+): ShapedArray<Float32Array> {
+  let current: ShapedArray = {
     data: input.data,
     shape: [...input.shape],
   };
@@ -142,8 +142,11 @@ export function asDiscrete(
 
 /** Options of {@link AsDiscreted}: each value may be one for all keys or a list, one per key. */
 export interface AsDiscretedOptions extends KeysOptions {
+  /** Argmax over channels (MONAI `argmax`). */
   argmax?: boolean | readonly boolean[];
+  /** Number of classes for one-hot output (MONAI `to_onehot`). */
   toOnehot?: number | readonly (number | undefined)[];
+  /** Binarisation threshold, `v >= threshold` → 1 (MONAI `threshold`). */
   threshold?: number | readonly (number | undefined)[];
 }
 
@@ -160,7 +163,11 @@ export class AsDiscreted implements Transform {
   readonly name: string = 'AsDiscreted';
   readonly random: boolean = false;
 
-  constructor(readonly options: AsDiscretedOptions) {
+  /** The options this transform was built with. */
+  readonly options: AsDiscretedOptions;
+
+  constructor(options: AsDiscretedOptions) {
+    this.options = options;
     checkKeys(options.keys, this.name);
     for (const field of ['argmax', 'toOnehot', 'threshold'] as const) {
       const v = options[field];
@@ -174,6 +181,7 @@ export class AsDiscreted implements Transform {
     }
   }
 
+  /** Applies the transform to one record (see the class description); returns new record(s). */
   apply(record: DataRecord, context: TransformContext): DataRecord {
     const out: DataRecord = { ...record };
     const o = this.options;

@@ -125,15 +125,19 @@ export function correctCropCenter(
 
 /** Options of {@link samplePosNegCenters}. */
 export interface PosNegSampling {
+  /** Crop size `[x, y, z]` used to correct the centres. */
   spatialSize: readonly number[];
+  /** Number of centres to draw. */
   numSamples: number;
   /** Probability that a centre is drawn from the foreground, `pos / (pos + neg)`. */
   posRatio: number;
+  /** Shrink the crop to the image instead of throwing when the image is smaller. */
   allowSmaller: boolean;
   /** For messages: the record's name. */
   recordName?: string;
   /** For messages: the label key. */
   labelKey?: string;
+  /** Receives the warning when one candidate set is empty. */
   logger: Logger;
 }
 

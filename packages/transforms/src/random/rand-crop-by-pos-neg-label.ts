@@ -64,7 +64,11 @@ export class RandCropByPosNegLabeld implements InvertibleTransform {
   private readonly posRatio: number;
   private readonly numSamples: number;
 
-  constructor(readonly options: RandCropByPosNegLabeldOptions) {
+  /** The options this transform was built with. */
+  readonly options: RandCropByPosNegLabeldOptions;
+
+  constructor(options: RandCropByPosNegLabeldOptions) {
+    this.options = options;
     checkKeys(options.keys, this.name);
     const pos = options.pos ?? 1;
     const neg = options.neg ?? 1;
@@ -91,6 +95,7 @@ export class RandCropByPosNegLabeld implements InvertibleTransform {
     }
   }
 
+  /** Applies the transform to one record (see the class description); returns new record(s). */
   apply(record: DataRecord, context: TransformContext): DataRecord[] {
     const o = this.options;
     const name = context.recordName;

@@ -35,15 +35,22 @@ export interface RandFlipdOptions extends KeysOptions {
 export class RandFlipd implements InvertibleTransform {
   readonly name: string = 'RandFlipd';
   readonly random: boolean = true;
+  /** Probability of flipping a record. */
   readonly prob: number;
+  /** The normalised spatial axes that are reversed. */
   readonly spatialAxes: number[];
 
-  constructor(readonly options: RandFlipdOptions) {
+  /** The options this transform was built with. */
+  readonly options: RandFlipdOptions;
+
+  constructor(options: RandFlipdOptions) {
+    this.options = options;
     checkKeys(options.keys, this.name);
     this.prob = checkProb(options.prob, this.name);
     this.spatialAxes = normaliseFlipAxes(options.spatialAxis, this.name);
   }
 
+  /** Applies the transform to one record (see the class description); returns new record(s). */
   apply(record: DataRecord, context: TransformContext): DataRecord {
     const doFlip = context.rng.uniform() < this.prob;
     const keys = presentKeys(record, this.options, this.name, context.recordName);

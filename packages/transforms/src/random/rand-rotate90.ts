@@ -39,11 +39,18 @@ export interface RandRotate90dOptions extends KeysOptions {
 export class RandRotate90d implements InvertibleTransform {
   readonly name: string = 'RandRotate90d';
   readonly random: boolean = true;
+  /** Probability of rotating a record. */
   readonly prob: number;
+  /** Largest number of quarter turns. */
   readonly maxK: number;
+  /** The rotation plane. */
   readonly spatialAxes: SpatialPlane;
 
-  constructor(readonly options: RandRotate90dOptions) {
+  /** The options this transform was built with. */
+  readonly options: RandRotate90dOptions;
+
+  constructor(options: RandRotate90dOptions) {
+    this.options = options;
     checkKeys(options.keys, this.name);
     this.prob = checkProb(options.prob, this.name);
     this.maxK = options.maxK ?? 3;
@@ -56,6 +63,7 @@ export class RandRotate90d implements InvertibleTransform {
     this.spatialAxes = checkPlane(options.spatialAxes ?? [0, 1], this.name);
   }
 
+  /** Applies the transform to one record (see the class description); returns new record(s). */
   apply(record: DataRecord, context: TransformContext): DataRecord {
     const doRotate = context.rng.uniform() < this.prob;
     const k = context.rng.int(this.maxK) + 1;

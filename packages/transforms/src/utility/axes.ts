@@ -5,13 +5,16 @@
  */
 import type { Affine, TypedArray } from '@voxelkit/core';
 import { allocate, dtypeOf, multiplyAffines } from '@voxelkit/core';
+import type { ShapedArray } from './shaped-array.js';
 
 /**
  * How each input spatial axis `d` lands in the output: at output axis `axisMap[d]`, reversed when
  * `reversed[d]` is true.
  */
 export interface AxisMapping {
+  /** Output axis of each input spatial axis (a permutation of 0, 1, 2). */
   axisMap: readonly [number, number, number];
+  /** Whether each input spatial axis is reversed. */
   reversed: readonly [boolean, boolean, boolean];
 }
 
@@ -30,7 +33,7 @@ export function permuteReverse(
   data: TypedArray,
   shape: readonly number[],
   mapping: AxisMapping,
-): { data: TypedArray; shape: number[] } {
+): ShapedArray {
   const [C, X, Y, Z] = shape;
   const inSpatial = [X, Y, Z];
   const outSpatial = [0, 0, 0];

@@ -24,9 +24,18 @@ import {
   withApplied,
   withoutLastApplied,
 } from './record.js';
+import type { ShapedArray } from './shaped-array.js';
 
 /** A spatial triple `[x, y, z]` (voxels). */
 export type Triple = [number, number, number];
+
+/** A box on the spatial grid: first voxel and size per axis. */
+export interface WindowBox {
+  /** First voxel `[x, y, z]` (negative when the box starts before the array, i.e. padding). */
+  start: Triple;
+  /** Size `[x, y, z]` in voxels. */
+  size: Triple;
+}
 
 /** How padding is split between the two ends of an axis. */
 export type PadMethod = 'symmetric' | 'end';
@@ -131,7 +140,7 @@ export function cropBoxFromCenter(
   center: readonly number[],
   roiSize: readonly number[],
   spatialShape: readonly number[],
-): { start: Triple; size: Triple } {
+): WindowBox {
   const start = [0, 0, 0] as Triple;
   const size = [0, 0, 0] as Triple;
   for (let d = 0; d < 3; d++) {
@@ -168,7 +177,7 @@ export function spatialCrop(
   shape: readonly number[],
   start: readonly number[],
   size: readonly number[],
-): { data: TypedArray; shape: number[] } {
+): ShapedArray {
   const box = clipBox(start, size, shape.slice(1));
   return { data: extractWindow(data, shape, box.start, box.size), shape: [shape[0], ...box.size] };
 }
@@ -185,7 +194,11 @@ export class SpatialCropd implements InvertibleTransform {
   readonly name: string = 'SpatialCropd';
   readonly random: boolean = false;
 
-  constructor(readonly options: SpatialCropdOptions) {
+  /** The options this transform was built with. */
+  readonly options: SpatialCropdOptions;
+
+  constructor(options: SpatialCropdOptions) {
+    this.options = options;
     checkKeys(options.keys, this.name);
     const byCenter = options.roiCenter !== undefined && options.roiSize !== undefined;
     const byStart = options.roiStart !== undefined && options.roiEnd !== undefined;
@@ -204,6 +217,7 @@ export class SpatialCropd implements InvertibleTransform {
     }
   }
 
+  /** Applies the transform to one record (see the class description); returns new record(s). */
   apply(record: DataRecord, context: TransformContext): DataRecord {
     const out: DataRecord = { ...record };
     const o = this.options;
@@ -251,7 +265,7 @@ export function padWindow(
   spatialShape: readonly number[],
   target: readonly number[],
   method: PadMethod = 'symmetric',
-): { start: Triple; size: Triple } {
+): WindowBox {
   const start = [0, 0, 0] as Triple;
   const size = [0, 0, 0] as Triple;
   for (let d = 0; d < 3; d++) {
@@ -276,7 +290,7 @@ export function spatialPad(
   shape: readonly number[],
   spatialSize: readonly number[],
   options: { method?: PadMethod; value?: number } = {},
-): { data: TypedArray; shape: number[] } {
+): ShapedArray {
   const w = padWindow(shape.slice(1), spatialSize, options.method);
   return {
     data: extractWindow(data, shape, w.start, w.size, options.value ?? 0),
@@ -298,11 +312,16 @@ export class SpatialPadd implements InvertibleTransform {
   readonly name: string = 'SpatialPadd';
   readonly random: boolean = false;
 
-  constructor(readonly options: SpatialPaddOptions) {
+  /** The options this transform was built with. */
+  readonly options: SpatialPaddOptions;
+
+  constructor(options: SpatialPaddOptions) {
+    this.options = options;
     checkKeys(options.keys, this.name);
     checkTriple(options.spatialSize, 'spatialSize', this.name);
   }
 
+  /** Applies the transform to one record (see the class description); returns new record(s). */
   apply(record: DataRecord, context: TransformContext): DataRecord {
     const out: DataRecord = { ...record };
     for (const key of presentKeys(record, this.options, this.name, context.recordName)) {
@@ -342,7 +361,7 @@ export function divisiblePad(
   shape: readonly number[],
   k: number | readonly number[],
   options: { method?: PadMethod; value?: number } = {},
-): { data: TypedArray; shape: number[] } {
+): ShapedArray {
   return spatialPad(data, shape, divisibleTarget(shape.slice(1), k, 'divisiblePad'), options);
 }
 
@@ -354,11 +373,16 @@ export class DivisiblePadd implements InvertibleTransform {
   readonly name: string = 'DivisiblePadd';
   readonly random: boolean = false;
 
-  constructor(readonly options: DivisiblePaddOptions) {
+  /** The options this transform was built with. */
+  readonly options: DivisiblePaddOptions;
+
+  constructor(options: DivisiblePaddOptions) {
+    this.options = options;
     checkKeys(options.keys, this.name);
     divisibleTarget([1, 1, 1], options.k, this.name);
   }
 
+  /** Applies the transform to one record (see the class description); returns new record(s). */
   apply(record: DataRecord, context: TransformContext): DataRecord {
     const out: DataRecord = { ...record };
     for (const key of presentKeys(record, this.options, this.name, context.recordName)) {

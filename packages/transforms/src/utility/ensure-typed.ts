@@ -56,9 +56,14 @@ export function castTo(data: TypedArray, dtype: DType): TypedArray {
 export class EnsureTyped implements Transform {
   readonly name: string = 'EnsureTyped';
   readonly random: boolean = false;
+  /** The target element type. */
   readonly dtype: DType;
 
-  constructor(readonly options: EnsureTypedOptions) {
+  /** The options this transform was built with. */
+  readonly options: EnsureTypedOptions;
+
+  constructor(options: EnsureTypedOptions) {
+    this.options = options;
     checkKeys(options.keys, this.name);
     this.dtype = options.dtype ?? 'float32';
     if (!DTYPES.includes(this.dtype)) {
@@ -70,6 +75,7 @@ export class EnsureTyped implements Transform {
     }
   }
 
+  /** Applies the transform to one record (see the class description); returns new record(s). */
   apply(record: DataRecord, context: TransformContext): DataRecord {
     const out: DataRecord = { ...record };
     for (const key of presentKeys(record, this.options, this.name, context.recordName)) {

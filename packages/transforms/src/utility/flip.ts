@@ -82,11 +82,16 @@ export class Flipd implements InvertibleTransform {
   /** The normalised axes (sorted, unique). */
   readonly spatialAxes: number[];
 
-  constructor(readonly options: FlipdOptions) {
+  /** The options this transform was built with. */
+  readonly options: FlipdOptions;
+
+  constructor(options: FlipdOptions) {
+    this.options = options;
     checkKeys(options.keys, 'Flipd');
     this.spatialAxes = normaliseFlipAxes(options.spatialAxis, 'Flipd');
   }
 
+  /** Applies the transform to one record (see the class description); returns new record(s). */
   apply(record: DataRecord, context: TransformContext): DataRecord {
     const out: DataRecord = { ...record };
     for (const key of presentKeys(record, this.options, this.name, context.recordName)) {

@@ -13,13 +13,13 @@ export interface KeysOptions {
   keys: readonly string[];
   /**
    * Skip keys the record lacks instead of throwing (MONAI's `allow_missing_keys`).
-   * Default `false`: a missing key throws a {@link DataError} naming the key and the transform.
+   * Default `false`: a missing key throws a `DataError` naming the key and the transform.
    */
   allowMissingKeys?: boolean;
 }
 
 /**
- * Checks a `keys` option: a non-empty list of strings. Throws {@link ArgumentError} otherwise.
+ * Checks a `keys` option: a non-empty list of strings. Throws `ArgumentError` otherwise.
  *
  * @param transform - the transform's name, for the message.
  */
@@ -34,7 +34,7 @@ export function checkKeys(keys: unknown, transform: string): readonly string[] {
   return keys as readonly string[];
 }
 
-/** True when `value` looks like a {@link Volume} (typed `data` plus a `shape`). */
+/** True when `value` looks like a `Volume` (typed `data` plus a `shape`). */
 export function isVolume(value: unknown): value is Volume {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Partial<Volume>;

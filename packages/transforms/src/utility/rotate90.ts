@@ -23,6 +23,7 @@ import {
   withApplied,
   withoutLastApplied,
 } from './record.js';
+import type { ShapedArray } from './shaped-array.js';
 
 /** A plane given by two distinct spatial axes (0 = X, 1 = Y, 2 = Z). */
 export type SpatialPlane = readonly [number, number];
@@ -52,7 +53,7 @@ export function rotate90(
   shape: readonly number[],
   k: number,
   spatialAxes: SpatialPlane = [0, 1],
-): { data: TypedArray; shape: number[] } {
+): ShapedArray {
   return permuteReverse(
     data,
     shape,
@@ -91,15 +92,22 @@ export function rotate90Volume(
 export class Rotate90d implements InvertibleTransform {
   readonly name: string = 'Rotate90d';
   readonly random: boolean = false;
+  /** Quarter turns, normalised to 0..3. */
   readonly k: number;
+  /** The rotation plane. */
   readonly spatialAxes: SpatialPlane;
 
-  constructor(readonly options: Rotate90dOptions) {
+  /** The options this transform was built with. */
+  readonly options: Rotate90dOptions;
+
+  constructor(options: Rotate90dOptions) {
+    this.options = options;
     checkKeys(options.keys, 'Rotate90d');
     this.k = normaliseK(options.k ?? 1, 'Rotate90d');
     this.spatialAxes = checkPlane(options.spatialAxes ?? [0, 1], 'Rotate90d');
   }
 
+  /** Applies the transform to one record (see the class description); returns new record(s). */
   apply(record: DataRecord, context: TransformContext): DataRecord {
     const out: DataRecord = { ...record };
     for (const key of presentKeys(record, this.options, this.name, context.recordName)) {
