@@ -226,19 +226,24 @@ napi_value Conv3dBackpropInput(napi_env env, napi_callback_info info) {
     at::NoGradGuard noGrad;
     auto dy = wrapNdhwc(getF32(env, a[0], "dy"), dyShape, "dy");
     auto w = wrapFilter(getF32(env, a[2], "filter"), wShape);
-    // The gradient w.r.t. the (explicitly padded) input is a transposed convolution; the
-    // output_padding recovers input rows the forward pass never reached (stride remainder).
-    std::vector<int64_t> outputPadding(3);
+    // The gradient w.r.t. the (explicitly padded) input. As a transposed convolution
+    // (at::convolution(..., transposed=true)) libtorch 1.13 takes a slow non-oneDNN path; the
+    // convolution's own backward with output_mask {1,0,0} runs oneDNN's backward-data primitive.
+    // Only the input's sizes and memory format matter there, so it is an uninitialised at::empty.
+    std::vector<int64_t> paddedShape = {inShape[0], inShape[4], 0, 0, 0};
     for (int i = 0; i < 3; ++i) {
-      const int64_t padded = inShape[1 + i] + pad.extra[2 * (2 - i)] + pad.extra[2 * (2 - i) + 1];
+      paddedShape[2 + i] = inShape[1 + i] + pad.extra[2 * (2 - i)] + pad.extra[2 * (2 - i) + 1];
       const int64_t reached = (dyShape[1 + i] - 1) * strides[i] - 2 * pad.symmetric[i] + wShape[i];
-      outputPadding[i] = padded - reached;
-      if (outputPadding[i] < 0 || outputPadding[i] >= std::max<int64_t>(strides[i], 1)) {
+      if (paddedShape[2 + i] < reached || paddedShape[2 + i] - reached >= std::max<int64_t>(strides[i], 1)) {
         throw JsError("inconsistent shapes for conv3dBackpropInput on axis " + std::to_string(i));
       }
     }
-    auto dxPadded = at::convolution(dy, w, c10::nullopt, strides, pad.symmetric, {1, 1, 1}, true,
-                                    outputPadding, 1);
+    auto inputLike = at::empty(paddedShape, at::TensorOptions().dtype(at::kFloat),
+                               gLayout == 1 ? at::MemoryFormat::Contiguous
+                                            : at::MemoryFormat::ChannelsLast3d);
+    auto grads = at::convolution_backward(dy, inputLike, w, c10::nullopt, strides, pad.symmetric,
+                                          {1, 1, 1}, false, {0, 0, 0}, 1, {true, false, false});
+    auto dxPadded = std::get<0>(grads);
     return tensorToF32(env, toNdhwc(unpadIfNeeded(dxPadded, pad)));
   });
 }
