@@ -4,16 +4,16 @@
  * which amounts to sampling source voxel index `T · (i, j, k, 1)`, where `T` maps output voxel
  * indices to source voxel indices).
  *
- * Coordinates and weights are computed in float64 (MONAI resamples in float64 by default), so
- * trilinear values match MONAI to float32 rounding and nearest-neighbour ties (`x.5`) round to
- * even exactly as `nearbyint` does. When `T` has no cross-axis terms (always the case for a
+ * Coordinates and weights are computed in float64 (MONAI resamples in float64 by default) with
+ * MONAI/PyTorch's own sequence of operations (see `grid-coordinates.ts`), so trilinear values
+ * match MONAI to float32 rounding and nearest-neighbour ties (`x.5`) fall the same way. When `T` has no cross-axis terms (always the case for a
  * spacing change that keeps the direction cosines) per-axis index/weight tables are precomputed
  * and the inner loop runs over contiguous z with no allocation; otherwise each output voxel maps
  * its own coordinates.
  */
 import type { Affine, TypedArray, Volume } from '@voxelkit/core';
-import { allocate, ArgumentError, invertAffine, multiplyAffines } from '@voxelkit/core';
-import { roundHalfEven } from './spacing-geometry.js';
+import { allocate, ArgumentError } from '@voxelkit/core';
+import { axisCoordinates, normalisedTheta, solveAffine } from './grid-coordinates.js';
 
 /** Interpolation: trilinear (`'bilinear'` in MONAI/PyTorch terms) or nearest neighbour. */
 export type InterpolationMode = 'bilinear' | 'nearest';
@@ -63,7 +63,7 @@ export function resampleToGrid(
       actual: paddingMode,
     });
   }
-  const xform = multiplyAffines(invertAffine(volume.affine), affine);
+  const xform = solveAffine(volume.affine, affine);
   const outShape = [shape[0], shape[1], shape[2]];
   const channels = volume.shape[0];
   const srcShape = volume.shape.slice(1);
@@ -115,13 +115,8 @@ interface AxisTaps {
   wHi: Float64Array;
 }
 
-function axisTaps(
-  scale: number,
-  shift: number,
-  size: number,
-  srcSize: number,
-  pad: PaddingMode,
-): AxisTaps {
+function axisTaps(coords: Float64Array, srcSize: number, pad: PaddingMode): AxisTaps {
+  const size = coords.length;
   const taps: AxisTaps = {
     lo: new Int32Array(size),
     hi: new Int32Array(size),
@@ -130,7 +125,7 @@ function axisTaps(
   };
   const t = new Float64Array(4);
   for (let o = 0; o < size; o++) {
-    bilinearTap(scale * o + shift, srcSize, pad, t, 0);
+    bilinearTap(coords[o], srcSize, pad, t, 0);
     taps.lo[o] = t[0];
     taps.hi[o] = t[1];
     taps.wLo[o] = t[2];
@@ -166,13 +161,19 @@ function bilinearTap(
   out[at + 3] = inHi ? c - lo : 0;
 }
 
+/**
+ * Trilinear sampling from per-axis tap tables. Weights and the sum are formed in PyTorch's 3-D
+ * `grid_sample` order (weight = w_z · w_y · w_x, corners summed x-major, then y, then z), so the
+ * float64 result is bit-identical to MONAI's before the cast to float32.
+ */
 function bilinearSeparable(job: Job): void {
   const { src, srcShape, channels, out, outShape, xform, paddingMode } = job;
   const [sx, sy, sz] = srcShape;
   const [ox, oy, oz] = outShape;
-  const tx = axisTaps(xform[0], xform[3], ox, sx, paddingMode);
-  const ty = axisTaps(xform[5], xform[7], oy, sy, paddingMode);
-  const tz = axisTaps(xform[10], xform[11], oz, sz, paddingMode);
+  const theta = normalisedTheta(xform, srcShape, outShape);
+  const tx = axisTaps(axisCoordinates(theta, 0, sx, ox), sx, paddingMode);
+  const ty = axisTaps(axisCoordinates(theta, 1, sy, oy), sy, paddingMode);
+  const tz = axisTaps(axisCoordinates(theta, 2, sz, oz), sz, paddingMode);
   const zLo = tz.lo;
   const zHi = tz.hi;
   const zwLo = tz.wLo;
@@ -182,36 +183,46 @@ function bilinearSeparable(job: Job): void {
     for (let x = 0; x < ox; x++) {
       const x0 = (c * sx + tx.lo[x]) * sy;
       const x1 = (c * sx + tx.hi[x]) * sy;
+      const wx0 = tx.wLo[x];
+      const wx1 = tx.wHi[x];
       for (let y = 0; y < oy; y++) {
         const b00 = (x0 + ty.lo[y]) * sz;
         const b01 = (x0 + ty.hi[y]) * sz;
         const b10 = (x1 + ty.lo[y]) * sz;
         const b11 = (x1 + ty.hi[y]) * sz;
-        const w00 = tx.wLo[x] * ty.wLo[y];
-        const w01 = tx.wLo[x] * ty.wHi[y];
-        const w10 = tx.wHi[x] * ty.wLo[y];
-        const w11 = tx.wHi[x] * ty.wHi[y];
+        const wy0 = ty.wLo[y];
+        const wy1 = ty.wHi[y];
         for (let z = 0; z < oz; z++) {
           const l = zLo[z];
           const h = zHi[z];
-          const a = zwLo[z];
-          const b = zwHi[z];
-          out[o++] =
-            w00 * (src[b00 + l] * a + src[b00 + h] * b) +
-            w01 * (src[b01 + l] * a + src[b01 + h] * b) +
-            w10 * (src[b10 + l] * a + src[b10 + h] * b) +
-            w11 * (src[b11 + l] * a + src[b11 + h] * b);
+          const a = zwLo[z] * wy0;
+          const b = zwHi[z] * wy0;
+          const d = zwLo[z] * wy1;
+          const e = zwHi[z] * wy1;
+          let v = src[b00 + l] * (a * wx0);
+          v += src[b00 + h] * (b * wx0);
+          v += src[b01 + l] * (d * wx0);
+          v += src[b01 + h] * (e * wx0);
+          v += src[b10 + l] * (a * wx1);
+          v += src[b10 + h] * (b * wx1);
+          v += src[b11 + l] * (d * wx1);
+          v += src[b11 + h] * (e * wx1);
+          out[o++] = v;
         }
       }
     }
   }
 }
 
-/** Nearest source index of a coordinate, or -1 when it falls outside with zeros padding. */
+/**
+ * Nearest source index of a coordinate, or -1 when it falls outside with zeros padding. Ties
+ * (`x.5`) round away from zero, as PyTorch's 3-D CPU `grid_sample` does (`std::round`; its 2-D
+ * kernel rounds to even instead).
+ */
 function nearestIndex(coord: number, srcSize: number, pad: PaddingMode): number {
   if (!Number.isFinite(coord)) return -1;
-  if (pad === 'border') return roundHalfEven(Math.min(Math.max(coord, 0), srcSize - 1));
-  const i = roundHalfEven(coord);
+  if (pad === 'border') return roundHalfAway(Math.min(Math.max(coord, 0), srcSize - 1));
+  const i = roundHalfAway(coord);
   return i < 0 || i > srcSize - 1 ? -1 : i;
 }
 
@@ -219,14 +230,14 @@ function nearestSeparable(job: Job): void {
   const { src, srcShape, channels, out, outShape, xform, paddingMode } = job;
   const [sx, sy, sz] = srcShape;
   const [ox, oy, oz] = outShape;
-  const table = (scale: number, shift: number, size: number, srcSize: number): Int32Array => {
-    const t = new Int32Array(size);
-    for (let o = 0; o < size; o++) t[o] = nearestIndex(scale * o + shift, srcSize, paddingMode);
-    return t;
+  const theta = normalisedTheta(xform, srcShape, outShape);
+  const table = (axis: number, size: number, srcSize: number): Int32Array => {
+    const coords = axisCoordinates(theta, axis, srcSize, size);
+    return Int32Array.from(coords, (c) => nearestIndex(c, srcSize, paddingMode));
   };
-  const ix = table(xform[0], xform[3], ox, sx);
-  const iy = table(xform[5], xform[7], oy, sy);
-  const iz = table(xform[10], xform[11], oz, sz);
+  const ix = table(0, ox, sx);
+  const iy = table(1, oy, sy);
+  const iz = table(2, oz, sz);
   let o = 0;
   for (let c = 0; c < channels; c++) {
     for (let x = 0; x < ox; x++) {
@@ -300,4 +311,8 @@ function nearestGeneral(job: Job): void {
       }
     }
   }
+}
+
+function roundHalfAway(v: number): number {
+  return v < 0 ? -Math.round(-v) : Math.round(v);
 }
