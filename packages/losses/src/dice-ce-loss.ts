@@ -115,8 +115,13 @@ export class DiceCELoss {
       });
     }
     const { total, dice, ce } = tf.tidy(() => {
-      const diceTerm = this.diceLoss.compute(logits, target) as tf.Scalar;
-      const ceTerm = this.crossEntropy(logits, target, channels);
+      // Class indices are encoded (and validated) once for both terms.
+      const encoded =
+        channels > 1 && target.shape[4] === 1
+          ? oneHotTarget(target, channels, this.diceLoss.options.validateTarget)
+          : undefined;
+      const diceTerm = this.diceLoss.computeEncoded(logits, target, encoded) as tf.Scalar;
+      const ceTerm = this.crossEntropy(logits, target, channels, encoded);
       const sum = tf.add(tf.mul(this.lambdaDice, diceTerm), tf.mul(this.lambdaCe, ceTerm));
       return { total: sum as tf.Scalar, dice: tf.keep(diceTerm), ce: tf.keep(ceTerm) };
     });
@@ -127,13 +132,17 @@ export class DiceCELoss {
     return total;
   }
 
-  private crossEntropy(logits: tf.Tensor, target: tf.Tensor, channels: number): tf.Scalar {
+  private crossEntropy(
+    logits: tf.Tensor,
+    target: tf.Tensor,
+    channels: number,
+    encoded: tf.Tensor | undefined,
+  ): tf.Scalar {
     if (channels === 1) {
       return binaryCrossEntropyWithLogits(logits, target, this.reduction, this.weight?.[0]);
     }
-    if (target.shape[4] === 1) {
-      const oneHot = oneHotTarget(target, channels, this.diceLoss.options.validateTarget);
-      return crossEntropy(logits, oneHot, true, this.reduction, this.weight);
+    if (encoded !== undefined) {
+      return crossEntropy(logits, encoded, true, this.reduction, this.weight);
     }
     return crossEntropy(logits, tf.cast(target, 'float32'), false, this.reduction, this.weight);
   }

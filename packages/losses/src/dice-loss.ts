@@ -120,9 +120,19 @@ export class DiceLoss {
    * @throws ShapeError naming the expected target shape; ArgumentError for softmax on 1 channel
    */
   compute(logits: tf.Tensor, target: tf.Tensor): tf.Tensor {
+    return this.computeEncoded(logits, target);
+  }
+
+  /**
+   * {@link DiceLoss.compute} with the one-hot encoding of a class-index target already made
+   * (DiceCELoss shares one encoding, and one validation read-back, between its two terms).
+   *
+   * @internal
+   */
+  computeEncoded(logits: tf.Tensor, target: tf.Tensor, encoded?: tf.Tensor): tf.Tensor {
     const channels = checkLossShapes('DiceLoss', logits, target);
     return tf.tidy(() => {
-      const { probabilities, oneHot } = this.prepare(logits, target, channels);
+      const { probabilities, oneHot } = this.prepare(logits, target, channels, encoded);
       return this.reduce(diceValues(probabilities, oneHot, this.options));
     });
   }
@@ -130,8 +140,15 @@ export class DiceLoss {
   /**
    * Activation, one-hot conversion and background removal, as MONAI orders them.
    * Also used by `DiceCELoss`.
+   *
+   * @param encoded - the one-hot encoding of a class-index target, when already made
    */
-  prepare(logits: tf.Tensor, target: tf.Tensor, channels: number): PreparedDiceInputs {
+  prepare(
+    logits: tf.Tensor,
+    target: tf.Tensor,
+    channels: number,
+    encoded?: tf.Tensor,
+  ): PreparedDiceInputs {
     let probabilities = tf.cast(logits, 'float32');
     if (this.options.sigmoid) probabilities = tf.sigmoid(probabilities);
     if (this.options.softmax) {
@@ -157,7 +174,7 @@ export class DiceLoss {
           actual: target.shape,
         });
       } else {
-        oneHot = oneHotTarget(target, channels, this.options.validateTarget);
+        oneHot = encoded ?? oneHotTarget(target, channels, this.options.validateTarget);
       }
     }
     if (oneHot.shape[4] !== channels) {
