@@ -376,3 +376,34 @@ describe('crop bookkeeping', () => {
     );
   });
 });
+
+describe('candidate caching', () => {
+  it('a new image or threshold for the same label array gives fresh candidates', () => {
+    const n = 8;
+    const label = vol(new Uint8Array(n ** 3), [1, n, n, n]);
+    const left = vol(new Float32Array(n ** 3), [1, n, n, n]);
+    const right = vol(new Float32Array(n ** 3), [1, n, n, n]);
+    for (let i = 0; i < n ** 3; i++) {
+      if (Math.floor(i / (n * n)) < 4) left.data[i] = 1;
+      else right.data[i] = 1;
+    }
+    const t = new RandCropByPosNegLabeld({
+      keys: ['image'],
+      labelKey: 'label',
+      spatialSize: [1, 1, 1],
+      numSamples: 8,
+      imageKey: 'image',
+    });
+    const xs = (image: Volume, seed: number, thr = 0) =>
+      (
+        new RandCropByPosNegLabeld({ ...t.options, imageThreshold: thr }).apply(
+          { image, label },
+          context(seed).ctx,
+        ) as DataRecord[]
+      ).map((r) => ((r.image as Volume).meta.cropCenter as number[])[0]);
+    expect(xs(left, 1).every((x) => x < 4)).toBe(true);
+    expect(xs(right, 1).every((x) => x >= 4)).toBe(true);
+    expect(xs(left, 2).every((x) => x < 4)).toBe(true);
+    expect(() => xs(left, 2, 5)).toThrow(/no sampling location/);
+  });
+});

@@ -13,6 +13,7 @@ import type {
 import { cropBoxFromCenter, invertWindow, windowVolume } from '../utility/crop-pad.js';
 import type { KeysOptions } from '../utility/record.js';
 import { checkKeys, presentKeys, requireVolume, spatialOf } from '../utility/record.js';
+import type { CandidateIndices } from './crop-centers.js';
 import { candidateIndices, effectiveCropSize, samplePosNegCenters } from './crop-centers.js';
 
 /** Options of {@link RandCropByPosNegLabeld} (MONAI names in camelCase). */
@@ -107,7 +108,7 @@ export class RandCropByPosNegLabeld implements InvertibleTransform {
     const size = effectiveCropSize(o.spatialSize, spatial, o.allowSmaller ?? false, where);
     const keys = presentKeys(record, o, this.name, name);
     const centers = samplePosNegCenters(
-      candidateIndices(label, image, o.imageThreshold ?? 0),
+      cachedCandidates(label, image, o.imageThreshold ?? 0),
       spatial,
       {
         spatialSize: size,
@@ -139,4 +140,34 @@ export class RandCropByPosNegLabeld implements InvertibleTransform {
   invertVolume(volume: Volume, op: AppliedOperation): Volume {
     return invertWindow(volume, op);
   }
+}
+
+/**
+ * Candidate indices are a full pass over the volume, while a cached record is cropped again every
+ * epoch: remember the last result per label array (weakly, so nothing is kept alive). Relies on
+ * the rule that transforms never modify volumes in place.
+ */
+const candidateCache = new WeakMap<
+  object,
+  { image: object | undefined; threshold: number; shape: string; candidates: CandidateIndices }
+>();
+
+function cachedCandidates(
+  label: Volume,
+  image: Volume | undefined,
+  threshold: number,
+): CandidateIndices {
+  const hit = candidateCache.get(label.data);
+  const shape = `${label.shape.join()}|${image?.shape.join() ?? ''}`;
+  if (
+    hit !== undefined &&
+    hit.image === image?.data &&
+    hit.threshold === threshold &&
+    hit.shape === shape
+  ) {
+    return hit.candidates;
+  }
+  const candidates = candidateIndices(label, image, threshold);
+  candidateCache.set(label.data, { image: image?.data, threshold, shape, candidates });
+  return candidates;
 }
