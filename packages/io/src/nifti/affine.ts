@@ -132,8 +132,8 @@ export function qformAffine(header: NiftiHeader, file?: string): Affine {
 
 /**
  * nibabel's fallback when neither form is set: diag(-pixdim[1], pixdim[2], pixdim[3]) centred
- * on the middle voxel. Zero or non-finite voxel sizes become 1 (with a warning) so the affine
- * is never singular.
+ * on the middle voxel. When those voxel sizes make it singular (zero, non-finite, or 1e-38
+ * next to 1) it becomes 1 mm isotropic, with a warning, so the affine is never singular.
  */
 export function baseAffine(
   header: NiftiHeader,
@@ -142,18 +142,25 @@ export function baseAffine(
   logger: Logger,
 ): Affine {
   const zooms = [1, 2, 3].map((i) => Math.abs(header.pixdim[i]));
-  if (zooms.some((z) => !(Number.isFinite(z) && z > 0))) {
-    logger.warn('NIfTI pixdim[1..3] has zero or non-finite voxel sizes; using 1 mm', {
+  let affine = centredDiagonal(zooms, spatial);
+  if (isSingularAffine(affine)) {
+    // Zero, non-finite or wildly disproportionate voxel sizes: 1 mm isotropic instead.
+    logger.warn('NIfTI pixdim[1..3] gives a singular base affine; using 1 mm voxels', {
       file,
       pixdim: header.pixdim.slice(1, 4),
     });
-    for (let i = 0; i < 3; i++) if (!(Number.isFinite(zooms[i]) && zooms[i] > 0)) zooms[i] = 1;
+    affine = centredDiagonal([1, 1, 1], spatial);
   }
-  zooms[0] = -zooms[0];
+  return affine;
+}
+
+/** diag(-zx, zy, zz) with the centre voxel at the origin (nibabel's shape_zoom_affine). */
+function centredDiagonal(zooms: readonly number[], spatial: readonly number[]): Affine {
+  const signed = [-zooms[0], zooms[1], zooms[2]];
   const out = new Float64Array(16);
   for (let i = 0; i < 3; i++) {
-    out[i * 4 + i] = zooms[i];
-    out[i * 4 + 3] = -((spatial[i] - 1) / 2) * zooms[i];
+    out[i * 4 + i] = signed[i];
+    out[i * 4 + 3] = -((spatial[i] - 1) / 2) * signed[i];
   }
   out[15] = 1;
   return out;

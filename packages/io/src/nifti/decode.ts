@@ -5,7 +5,7 @@
  * The source bytes are read in place (a typed-array view when the byte order is native and the
  * offset aligned, otherwise DataView reads), so no intermediate copy of the voxels is made.
  */
-import { DataError, allocate, type DType, type TypedArray } from '@voxelkit/core';
+import { DataError, ResourceError, allocate, type DType, type TypedArray } from '@voxelkit/core';
 import type { NiftiDatatype } from './datatypes.js';
 
 /** Everything the kernel needs to know about the voxels. */
@@ -41,7 +41,16 @@ export function decodeVoxels(
 ): TypedArray {
   const [X, Y, Z] = layout.spatial;
   const count = X * Y * Z * layout.channels;
-  const out = allocate(layout.dtype, count);
+  let out: TypedArray;
+  try {
+    out = allocate(layout.dtype, count);
+  } catch (error) {
+    throw new ResourceError('cannot allocate the voxel buffer', {
+      file,
+      actual: `${count} ${layout.dtype}`,
+      cause: error,
+    });
+  }
   const type = layout.datatype;
   const start = bytes.byteOffset + offset;
   const native = type.bytes === 1 || layout.littleEndian === NATIVE_LITTLE_ENDIAN;

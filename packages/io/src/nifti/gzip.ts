@@ -105,8 +105,9 @@ export function gunzipExact(
   const isize =
     (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16) | (bytes[n - 1] << 24)) >>> 0;
   if (isize === expected % 2 ** 32) {
+    const buffer = allocateBytes(expected, file);
     try {
-      const out = inflateSync(bytes.subarray(start, n - 8), { out: new Uint8Array(expected) });
+      const out = inflateSync(bytes.subarray(start, n - 8), { out: buffer });
       if (out.length === expected) {
         if (checkCrc) verifyCrc(bytes, out, file);
         return out;
@@ -120,7 +121,6 @@ export function gunzipExact(
 }
 
 function gunzipStreaming(bytes: Uint8Array, expected: number, file?: string): Uint8Array {
-  let out: Uint8Array | undefined;
   const chunks: Uint8Array[] = [];
   let total = 0;
   const gunzip = new Gunzip((chunk) => {
@@ -146,21 +146,25 @@ function gunzipStreaming(bytes: Uint8Array, expected: number, file?: string): Ui
     });
   }
   if (chunks.length === 1) return chunks[0];
-  try {
-    out = new Uint8Array(expected);
-  } catch (error) {
-    throw new ResourceError('cannot allocate the decompressed buffer', {
-      file,
-      actual: expected,
-      cause: error,
-    });
-  }
+  const out = allocateBytes(expected, file);
   let at = 0;
   for (const c of chunks) {
     out.set(c, at);
     at += c.length;
   }
   return out;
+}
+
+function allocateBytes(length: number, file?: string): Uint8Array {
+  try {
+    return new Uint8Array(length);
+  } catch (error) {
+    throw new ResourceError('cannot allocate the decompressed buffer', {
+      file,
+      actual: length,
+      cause: error,
+    });
+  }
 }
 
 function verifyCrc(bytes: Uint8Array, out: Uint8Array, file?: string): void {

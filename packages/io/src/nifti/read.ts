@@ -234,6 +234,15 @@ export function planNiftiRead(
       actual: `${decodedBytes} bytes for ${[...spatial, channels].join('x')} ${dtype}`,
     });
   }
+  if (voxOffset > maxBytes) {
+    // A gzipped file is inflated up to vox_offset + data, so vox_offset counts against the limit.
+    throw new ResourceError('vox_offset is beyond the configured size limit', {
+      file,
+      field: 'vox_offset',
+      expected: `at most ${maxBytes} (option maxBytes)`,
+      actual: voxOffset,
+    });
+  }
   return {
     datatype,
     spatial,
