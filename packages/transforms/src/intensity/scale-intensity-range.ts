@@ -35,7 +35,7 @@ export interface ScaleIntensityRangedOptions extends KeysOptions, IntensityWindo
  *
  * @example
  * ```ts
- * scaleIntensityRange(new Int16Array([-57, 53.5, 164, 1000]), { aMin: -57, aMax: 164, bMin: 0, bMax: 1, clip: true });
+ * scaleIntensityRange(new Float32Array([-57, 53.5, 164, 1000]), { aMin: -57, aMax: 164, bMin: 0, bMax: 1, clip: true });
  * // Float32Array [0, 0.5, 1, 1]
  * ```
  */
