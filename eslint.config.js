@@ -18,12 +18,15 @@ export default tseslint.config(
     rules: {
       // The library never prints: it takes a logger. Only the CLI and benches may use console.
       'no-console': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
   {
-    files: ['examples/**', 'bench/**', '**/test/**', 'scripts/**'],
+    files: ['examples/**', '**/bench/**', '**/test/**', '**/scripts/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },
 );
