@@ -234,12 +234,14 @@ export function planNiftiRead(
       actual: `${decodedBytes} bytes for ${[...spatial, channels].join('x')} ${dtype}`,
     });
   }
-  if (voxOffset > maxBytes) {
-    // A gzipped file is inflated up to vox_offset + data, so vox_offset counts against the limit.
+  const offsetLimit = Math.max(maxBytes, 16 * 1024 * 1024);
+  if (voxOffset > offsetLimit) {
+    // A gzipped file is inflated up to vox_offset + data, so vox_offset is bounded too: by the
+    // limit, but never below 16 MiB (room for large extensions under small limits).
     throw new ResourceError('vox_offset is beyond the configured size limit', {
       file,
       field: 'vox_offset',
-      expected: `at most ${maxBytes} (option maxBytes)`,
+      expected: `at most ${offsetLimit}`,
       actual: voxOffset,
     });
   }
