@@ -407,3 +407,18 @@ describe('candidate caching', () => {
     expect(() => xs(left, 2, 5)).toThrow(/no sampling location/);
   });
 });
+
+describe('grid checks', () => {
+  it('an image or key on another grid than the label throws a ShapeError naming the key', () => {
+    const label = vol(new Uint8Array(64).fill(1), [1, 4, 4, 4]);
+    const image = vol(new Float32Array(60).fill(1), [1, 3, 4, 5]);
+    const t = new RandCropByPosNegLabeld({
+      keys: ['image', 'label'],
+      labelKey: 'label',
+      spatialSize: [2, 2, 2],
+      imageKey: 'image',
+    });
+    expect(() => t.apply({ image, label }, context(0, 'c9').ctx)).toThrow(ShapeError);
+    expect(() => t.apply({ image, label }, context(0, 'c9').ctx)).toThrow(/"image".*"label".*c9/);
+  });
+});

@@ -2,7 +2,7 @@
  * `RandCropByPosNegLabeld`: several random patches per record, centred on foreground or background
  * with a chosen ratio — the sampler that makes spleen training see enough spleen.
  */
-import { ArgumentError } from '@voxelkit/core';
+import { ArgumentError, ShapeError } from '@voxelkit/core';
 import type { Volume } from '@voxelkit/core';
 import type {
   AppliedOperation,
@@ -107,6 +107,20 @@ export class RandCropByPosNegLabeld implements InvertibleTransform {
     const where = name === undefined ? '' : ` (record ${name})`;
     const size = effectiveCropSize(o.spatialSize, spatial, o.allowSmaller ?? false, where);
     const keys = presentKeys(record, o, this.name, name);
+    // Centres are label voxels: every cropped volume (and the image) must share the label's grid.
+    for (const key of o.imageKey === undefined ? keys : [...keys, o.imageKey]) {
+      const other = spatialOf(requireVolume(record, key, this.name, name).shape);
+      if (other.some((v, d) => v !== spatial[d])) {
+        throw new ShapeError(
+          `${this.name}: "${key}" is not on the grid of "${o.labelKey}"${where}`,
+          {
+            field: `${key}.shape`,
+            expected: spatial,
+            actual: other,
+          },
+        );
+      }
+    }
     const centers = samplePosNegCenters(
       cachedCandidates(label, image, o.imageThreshold ?? 0),
       spatial,
