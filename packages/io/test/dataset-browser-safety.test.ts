@@ -61,6 +61,7 @@ describe('the browser-safe data-set entry', () => {
       'dataset/index.ts',
       'dataset/lazy-node.ts',
       'dataset/msd.ts',
+      'dataset/pipeline.ts',
       'dataset/split.ts',
       'dataset/types.ts',
     ]);

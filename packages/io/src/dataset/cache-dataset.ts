@@ -1,20 +1,18 @@
 /**
  * A data set that runs the deterministic head of a transform pipeline once per case and keeps
  * the result in memory, then applies the random tail on every access, as MONAI's CacheDataset
- * does. The random tail draws from an {@link Rng} derived from `(seed, epoch, case id)`, so a
+ * does. The random tail draws from an `Rng` derived from `(seed, epoch, case id)`, so a
  * case's augmentation does not depend on the order cases are visited in (cases.md #24), and it
  * works on a structural copy so the cache is never mutated.
  */
-import {
-  ArgumentError,
-  DataError,
-  Rng,
-  VoxelkitError,
-  silentLogger,
-  type Logger,
-  type ProgressCallback,
-} from '@voxelkit/core';
+import { ArgumentError, silentLogger, type Logger, type ProgressCallback } from '@voxelkit/core';
 import { cloneRecord } from './clone.js';
+import {
+  LocalPipeline,
+  type PipelineOutput,
+  type PipelineRunner,
+  type PipelineStage,
+} from './pipeline.js';
 import type {
   DatasetRecord,
   DatasetTransform,
@@ -45,12 +43,6 @@ export interface CacheDatasetOptions {
   copyCache?: boolean;
 }
 
-interface Prepared {
-  records: DatasetRecord[];
-  /** True when some transform returned an array, so the result stays an array. */
-  multi: boolean;
-}
-
 /**
  * Caches the deterministic prefix of a transform pipeline, applies the random rest per access.
  *
@@ -70,25 +62,27 @@ export class CacheDataset implements EpochDataset {
   /** Number of cases whose deterministic prefix is kept in memory. */
   readonly cacheCount: number;
   private readonly items: readonly DatasetRecord[];
-  private readonly head: readonly DatasetTransform[];
-  private readonly tail: readonly DatasetTransform[];
+  private readonly runner: PipelineRunner;
+  /** Index of the first random step (the cached prefix is `[0, split)`). */
+  private readonly split: number;
   private readonly seed: number | string;
   private readonly logger: Logger;
   private readonly onProgress?: ProgressCallback;
   private readonly concurrency: number;
   private readonly copyCache: boolean;
   private readonly ids: string[];
-  private readonly cache = new Map<number, Promise<Prepared>>();
+  private readonly cache = new Map<number, Promise<PipelineOutput>>();
 
   /**
    * @param items - the cases, e.g. `{ image, label }` records with file paths.
-   * @param transforms - the pipeline; nothing runs until {@link init} or {@link get}.
+   * @param transforms - the pipeline, or a {@link PipelineRunner} that runs it elsewhere (e.g. a
+   *   `WorkerPipeline` from `@voxelkit/io/node`); nothing runs until {@link init} or {@link get}.
    * @param options - cache size, seed, logger, progress, concurrency, case ids.
    * @throws ArgumentError for options out of range or two cases with the same id.
    */
   constructor(
     items: readonly DatasetRecord[],
-    transforms: readonly DatasetTransform[],
+    transforms: readonly DatasetTransform[] | PipelineRunner,
     options: CacheDatasetOptions = {},
   ) {
     const cacheRate = options.cacheRate ?? 1;
@@ -112,10 +106,10 @@ export class CacheDataset implements EpochDataset {
         actual: concurrency,
       });
     }
-    const firstRandom = transforms.findIndex((t) => t.random === true);
+    this.runner = isRunner(transforms) ? transforms : new LocalPipeline(transforms);
+    const firstRandom = this.runner.steps.findIndex((t) => t.random === true);
+    this.split = firstRandom < 0 ? this.runner.steps.length : firstRandom;
     this.items = items.slice();
-    this.head = firstRandom < 0 ? transforms.slice() : transforms.slice(0, firstRandom);
-    this.tail = firstRandom < 0 ? [] : transforms.slice(firstRandom);
     this.cacheCount = Math.min(cacheNum, Math.floor(items.length * cacheRate), items.length);
     this.seed = options.seed ?? 0;
     this.logger = options.logger ?? silentLogger;
@@ -144,7 +138,7 @@ export class CacheDataset implements EpochDataset {
 
   /** Number of transforms in the cached deterministic prefix. */
   get cachedTransformCount(): number {
-    return this.head.length;
+    return this.split;
   }
 
   /** The id of case `index` (what its random stream is derived from). */
@@ -197,36 +191,52 @@ export class CacheDataset implements EpochDataset {
         actual: epoch,
       });
     }
-    const base = await this.prepared(index);
-    // Only cached records are shared between accesses; uncached ones are fresh on every call.
-    const shared = index < this.cacheCount;
-    const records = shared && this.copyCache ? cloneRecord(base.records) : base.records;
     const id = this.ids[index];
-    const context = {
-      rng: Rng.derive(this.seed, 'epoch', epoch, id),
-      logger: this.logger,
-      recordName: id,
+    const tail = {
+      start: this.split,
+      end: this.runner.steps.length,
+      rngParts: [this.seed, 'epoch', epoch, id],
     };
-    const out = await runTransforms(records, this.tail, context);
+    if (index >= this.cacheCount) {
+      // Not cached: the whole pipeline in one run (one round trip when it runs in a worker).
+      const out = await this.runner.run({
+        records: [this.items[index]],
+        stages: [this.headStage(id), tail],
+        recordName: id,
+        logger: this.logger,
+      });
+      return out.multi ? out.records : out.records[0];
+    }
+    const base = await this.prepared(index);
+    // Cached records are shared between accesses: the random tail must work on a copy.
+    const copy = this.copyCache && !this.runner.copiesInput;
+    const out = await this.runner.run({
+      records: copy ? cloneRecord(base.records) : base.records,
+      stages: [tail],
+      recordName: id,
+      logger: this.logger,
+    });
     return base.multi || out.multi ? out.records : out.records[0];
   }
 
-  private prepared(index: number): Promise<Prepared> {
+  private prepared(index: number): Promise<PipelineOutput> {
     const cached = this.cache.get(index);
     if (cached) return cached;
     const id = this.ids[index];
-    const context = {
-      rng: Rng.derive(this.seed, 'deterministic', id),
-      logger: this.logger,
+    const promise = this.runner.run({
+      records: [this.items[index]],
+      stages: [this.headStage(id)],
       recordName: id,
-    };
-    const promise = runTransforms([this.items[index]], this.head, context);
-    if (index < this.cacheCount) {
-      this.cache.set(index, promise);
-      // A failed preparation is not kept, so a later access can retry it.
-      promise.catch(() => this.cache.delete(index));
-    }
+      logger: this.logger,
+    });
+    this.cache.set(index, promise);
+    // A failed preparation is not kept, so a later access can retry it.
+    promise.catch(() => this.cache.delete(index));
     return promise;
+  }
+
+  private headStage(id: string): PipelineStage {
+    return { start: 0, end: this.split, rngParts: [this.seed, 'deterministic', id] };
   }
 
   private checkIndex(index: number): void {
@@ -240,36 +250,8 @@ export class CacheDataset implements EpochDataset {
   }
 }
 
-async function runTransforms(
-  records: DatasetRecord[],
-  transforms: readonly DatasetTransform[],
-  context: { rng: Rng; logger: Logger; recordName: string },
-): Promise<Prepared> {
-  let current = records;
-  let multi = false;
-  for (const transform of transforms) {
-    const next: DatasetRecord[] = [];
-    for (const record of current) {
-      let result: DatasetTransformResult;
-      try {
-        result = await transform.apply(record, context);
-      } catch (error) {
-        if (error instanceof VoxelkitError) throw error;
-        throw new DataError(`transform ${transform.name} failed on case ${context.recordName}`, {
-          field: transform.name,
-          cause: error,
-        });
-      }
-      if (Array.isArray(result)) {
-        multi = true;
-        next.push(...result);
-      } else {
-        next.push(result);
-      }
-    }
-    current = next;
-  }
-  return { records: current, multi };
+function isRunner(value: readonly DatasetTransform[] | PipelineRunner): value is PipelineRunner {
+  return !Array.isArray(value);
 }
 
 function defaultCaseId(item: DatasetRecord, index: number): string {

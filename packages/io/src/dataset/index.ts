@@ -8,6 +8,7 @@
 export * from './types.js';
 export * from './split.js';
 export * from './clone.js';
+export * from './pipeline.js';
 export * from './cache-dataset.js';
 export * from './data-loader.js';
 export * from './msd.js';

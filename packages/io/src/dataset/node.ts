@@ -5,3 +5,4 @@
 export * from './decathlon.js';
 export * from './download.js';
 export * from './extract.js';
+export * from './worker-pipeline.js';
