@@ -112,6 +112,12 @@ describe('cases.md #24: seeding random transforms', () => {
     }
   });
 
+  it("recordRng equals the stream @voxelkit/io's CacheDataset derives for a case's random tail", () => {
+    expect(recordRng(3, 2, 'spleen_12').nextUint32()).toBe(
+      Rng.derive(3, 'epoch', 2, 'spleen_12').nextUint32(),
+    );
+  });
+
   it('recordRng: equal inputs give equal streams; any change gives another stream', () => {
     expect(recordRng(0, 1, 'a').nextUint32()).toBe(recordRng(0, 1, 'a').nextUint32());
     const v = recordRng(0, 1, 'a').nextUint32();

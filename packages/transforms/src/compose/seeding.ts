@@ -7,7 +7,9 @@ import { Rng } from '@voxelkit/core';
 
 /**
  * The `Rng` for one record in one epoch. Equal arguments give byte-identical streams on
- * every platform; changing any one gives an unrelated stream.
+ * every platform; changing any one gives an unrelated stream. Equals
+ * `Rng.derive(seed, 'epoch', epoch, caseId)`, the stream `@voxelkit/io`'s `CacheDataset` gives
+ * the random tail of case `caseId`.
  *
  * @example
  * ```ts
@@ -15,5 +17,7 @@ import { Rng } from '@voxelkit/core';
  * ```
  */
 export function recordRng(seed: number | string, epoch: number, caseId: string | number): Rng {
-  return Rng.derive('voxelkit-record', seed, epoch, caseId);
+  // The same parts, in the same order, as @voxelkit/io's CacheDataset uses for its random tail,
+  // so Compose.run and the data set give a case the same augmentation.
+  return Rng.derive(seed, 'epoch', epoch, caseId);
 }
