@@ -63,19 +63,42 @@ export function foregroundBox(
   const hi = [-1, -1, -1];
   const data = volume.data;
   const block = sx * sy * sz;
+  const isDefault = options.selectFn === undefined;
   for (const c of chans) {
-    let o = c * block;
     for (let x = 0; x < sx; x++) {
       for (let y = 0; y < sy; y++) {
-        for (let z = 0; z < sz; z++, o++) {
-          if (!select(data[o])) continue;
-          if (x < lo[0]) lo[0] = x;
-          if (x > hi[0]) hi[0] = x;
-          if (y < lo[1]) lo[1] = y;
-          if (y > hi[1]) hi[1] = y;
-          if (z < lo[2]) lo[2] = z;
-          if (z > hi[2]) hi[2] = z;
+        // Per z-row: first and last selected voxel; one test per voxel in the common case.
+        const row = c * block + (x * sy + y) * sz;
+        let first = -1;
+        if (isDefault) {
+          for (let z = 0; z < sz; z++) {
+            if (data[row + z] > 0) {
+              first = z;
+              break;
+            }
+          }
+        } else {
+          for (let z = 0; z < sz; z++) {
+            if (select(data[row + z])) {
+              first = z;
+              break;
+            }
+          }
         }
+        if (first < 0) continue;
+        let last = first;
+        for (let z = sz - 1; z > first; z--) {
+          if (isDefault ? data[row + z] > 0 : select(data[row + z])) {
+            last = z;
+            break;
+          }
+        }
+        if (x < lo[0]) lo[0] = x;
+        if (x > hi[0]) hi[0] = x;
+        if (y < lo[1]) lo[1] = y;
+        if (y > hi[1]) hi[1] = y;
+        if (first < lo[2]) lo[2] = first;
+        if (last > hi[2]) hi[2] = last;
       }
     }
   }
