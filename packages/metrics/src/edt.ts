@@ -97,9 +97,10 @@ function transformLine(f: Float64Array, length: number, step: number, scratch: S
   }
   let j = 0;
   for (let p = 0; p < length; p++) {
-    const xp = p * step;
-    while (bounds[j + 1]! < xp) j++;
-    const dx = xp - vertices[j]! * step;
+    while (bounds[j + 1]! < p * step) j++;
+    // (p − v)·step rather than p·step − v·step: exact for the integer offset, so that e.g.
+    // 2·0.8 mm and 1.2 mm give exactly 2 mm.
+    const dx = (p - vertices[j]!) * step;
     out[p] = dx * dx + f[vertices[j]!]!;
   }
 }

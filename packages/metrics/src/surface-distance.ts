@@ -20,6 +20,9 @@ export interface SurfaceDistances {
 /**
  * Surface-to-surface distances between a prediction and a ground truth, spacing-aware.
  *
+ * Distances are float32 values (stored in a Float64Array), as MONAI's are: a distance that is
+ * 2 mm up to float64 rounding counts as within a 2 mm tolerance.
+ *
  * Empty masks follow MONAI: if one surface is empty, every voxel of the other surface gets
  * `Infinity` in **both** directions (so both arrays have the length of the non-empty surface);
  * if both are empty, both arrays are empty.
@@ -126,6 +129,9 @@ function cropTo(mask: Uint8Array, shape: readonly number[], box: Box): Uint8Arra
 function distancesAt(from: Uint8Array, squared: Float64Array, count: number): Float64Array {
   const out = new Float64Array(count);
   let n = 0;
-  for (let i = 0; i < from.length; i++) if (from[i] !== 0) out[n++] = Math.sqrt(squared[i]!);
+  for (let i = 0; i < from.length; i++) {
+    // Rounded to float32 as MONAI does, so tolerance comparisons tie-break the same way.
+    if (from[i] !== 0) out[n++] = Math.fround(Math.sqrt(squared[i]!));
+  }
   return out;
 }
