@@ -422,3 +422,21 @@ describe('grid checks', () => {
     expect(() => t.apply({ image, label }, context(0, 'c9').ctx)).toThrow(/"image".*"label".*c9/);
   });
 });
+
+describe('spatialSize entries ≤ 0', () => {
+  it('mean "the whole axis" (MONAI fall_back_tuple)', () => {
+    const label = vol(new Uint8Array(6 * 8 * 8).fill(1), [1, 6, 8, 8]);
+    const t = new RandCropByPosNegLabeld({
+      keys: ['label'],
+      labelKey: 'label',
+      spatialSize: [-1, 4, 0],
+      numSamples: 2,
+    });
+    for (const r of t.apply({ label }, context(1).ctx) as DataRecord[]) {
+      expect((r.label as Volume).shape).toEqual([1, 6, 4, 8]);
+      const c = (r.label as Volume).meta.cropCenter as number[];
+      expect(c[0]).toBe(3);
+      expect(c[2]).toBe(4);
+    }
+  });
+});
