@@ -49,13 +49,11 @@ export function registerGradientFixes(): boolean {
       return {
         dy: () => tf.conv3d(upstream, filter, strides, pad),
         filter: () =>
-          tf
-            .engine()
-            .runKernel('Conv3DBackpropFilterV2', { x: upstream, dy }, {
-              strides,
-              pad,
-              filterShape: filter.shape,
-            } as unknown as tf.NamedAttrMap) as tf.Tensor5D,
+          tf.engine().runKernel('Conv3DBackpropFilterV2', { x: upstream, dy }, {
+            strides,
+            pad,
+            filterShape: filter.shape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor5D,
       };
     },
   });
