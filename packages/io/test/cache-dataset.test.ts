@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, DataError, FormatError, type Rng } from '@voxelkit/core';
-import { CacheDataset, type DatasetRecord, type DatasetTransform } from '@voxelkit/io';
+import {
+  CacheDataset,
+  LocalPipeline,
+  type DatasetRecord,
+  type DatasetTransform,
+  cloneRecord,
+  type PipelineRunner,
+} from '@voxelkit/io';
 
 /** A "load" step that fakes decoding: a fresh volume-like record, counting its calls. */
 function counter() {
@@ -259,5 +266,79 @@ describe('CacheDataset errors', () => {
     await new CacheDataset(items(1), [spy]).get(0, 0);
     expect(seen[0].name).toBe('case0');
     expect(typeof seen[0].rng.uniform()).toBe('number');
+  });
+});
+
+describe('CacheDataset with a custom PipelineRunner', () => {
+  it('init() runs `parallelism` preparations at once; a copying runner gets the cache as is', async () => {
+    const { load } = counter();
+    const local = new LocalPipeline([load, mutatingRandom]);
+    let running = 0;
+    let peak = 0;
+    const calls: { input: DatasetRecord[]; output: DatasetRecord[]; start: number }[] = [];
+    const runner: PipelineRunner = {
+      steps: local.steps,
+      copiesInput: true,
+      parallelism: 3,
+      async run(request) {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 5));
+        running--;
+        // Like a worker, work on a copy of the input.
+        const copy = request.records.map((r) => cloneRecord(r));
+        const output = await local.run({ ...request, records: copy });
+        calls.push({
+          input: request.records,
+          output: output.records,
+          start: request.stages[0].start,
+        });
+        return output;
+      },
+    };
+    const ds = new CacheDataset(items(6), runner);
+    await ds.init();
+    expect(peak).toBe(3);
+    const head = calls.find((c) => c.start === 0 && c.output[0].id === 'case0')!;
+    const first = (await ds.get(0, 0)) as DatasetRecord;
+    const tail = calls.at(-1)!;
+    expect(tail.start).toBe(1);
+    // No cloneRecord before handing over: the runner received the cached record itself.
+    expect(tail.input[0]).toBe(head.output[0]);
+    expect(((await ds.get(0, 0)) as DatasetRecord).shift).toBe(first.shift);
+  });
+});
+
+describe('cloneRecord', () => {
+  it('copies typed arrays, nested objects, Maps and Sets; keeps prototypes, cycles and functions', () => {
+    class Meta {
+      constructor(public spacing: number[]) {}
+      first() {
+        return this.spacing[0];
+      }
+    }
+    const fn = () => 1;
+    const source: Record<string, unknown> = {
+      image: { data: new Int16Array([1, 2]), affine: new Float64Array(16) },
+      meta: new Meta([1.5, 1.5, 2]),
+      map: new Map([['a', [1]]]),
+      set: new Set([new Uint8Array([3])]),
+      fn,
+    };
+    source.self = source;
+    const copy = cloneRecord(source);
+    const image = copy.image as { data: Int16Array };
+    image.data[0] = 99;
+    (copy.meta as Meta).spacing[0] = 9;
+    (copy.map as Map<string, number[]>).get('a')![0] = 7;
+    expect((source.image as { data: Int16Array }).data[0]).toBe(1);
+    expect((source.meta as Meta).spacing[0]).toBe(1.5);
+    expect((source.map as Map<string, number[]>).get('a')).toEqual([1]);
+    expect(copy.meta).toBeInstanceOf(Meta);
+    expect((copy.meta as Meta).first()).toBe(9);
+    expect(image.data).toBeInstanceOf(Int16Array);
+    expect(copy.self).toBe(copy);
+    expect(copy.fn).toBe(fn);
+    expect([...(copy.set as Set<Uint8Array>)][0]).not.toBe([...(source.set as Set<Uint8Array>)][0]);
   });
 });

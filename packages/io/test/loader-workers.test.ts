@@ -20,6 +20,7 @@ export function createTransforms({ workMs, size }) {
       apply: (r) => {
         spin(workMs);
         if (r.id === 'broken') throw new Error('cannot decode');
+        if (r.id === 'crash') process.exit(3);
         return { ...r, image: new Float32Array(size).fill(Number(r.id.slice(4))) };
       },
     },
@@ -181,6 +182,25 @@ describe('WorkerPipeline', () => {
       expect(inWorkers).toBeLessThan(0.8 * inThread);
     } finally {
       await busy.close();
+    }
+  });
+
+  it('a worker that dies fails only its own case; the others keep serving', async () => {
+    const fragile = await WorkerPipeline.start({
+      module: moduleUrl,
+      exportName: 'createTransforms',
+      factoryOptions: { workMs: 0, size: 4 },
+      workers: 2,
+    });
+    try {
+      const error = await new CacheDataset([{ id: 'crash' }], fragile).get(0, 0).catch((e) => e);
+      expect(error).toBeInstanceOf(DataError);
+      expect(error.message).toMatch(/exited/);
+      expect(error.details.field).toBe('crash');
+      expect(fragile.workers).toBe(1);
+      expect(await new CacheDataset(items(3), fragile).get(2, 0)).toHaveLength(2);
+    } finally {
+      await fragile.close();
     }
   });
 

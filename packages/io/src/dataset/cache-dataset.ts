@@ -32,7 +32,10 @@ export interface CacheDatasetOptions {
   logger?: Logger;
   /** Reports `{ stage: 'cache', done, total }` while {@link CacheDataset.init} runs. */
   onProgress?: ProgressCallback;
-  /** Cases prepared at once by {@link CacheDataset.init} (default 1). */
+  /**
+   * Cases prepared at once by {@link CacheDataset.init} (default: the runner's `parallelism`,
+   * e.g. the number of workers of a `WorkerPipeline`, else 1).
+   */
   concurrency?: number;
   /**
    * Stable id of a case, used to derive its random stream and name it in messages. Default: its
@@ -71,6 +74,8 @@ export class CacheDataset implements EpochDataset {
   private readonly concurrency: number;
   private readonly copyCache: boolean;
   private readonly ids: string[];
+  // Limitation: the cache lives in memory only (no disk cache like MONAI's PersistentDataset),
+  // and its size is not estimated before it is filled.
   private readonly cache = new Map<number, Promise<PipelineOutput>>();
 
   /**
@@ -99,14 +104,14 @@ export class CacheDataset implements EpochDataset {
         actual: cacheNum,
       });
     }
-    const concurrency = options.concurrency ?? 1;
+    this.runner = isRunner(transforms) ? transforms : new LocalPipeline(transforms);
+    const concurrency = options.concurrency ?? this.runner.parallelism ?? 1;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new ArgumentError('CacheDataset: concurrency must be a positive integer', {
         field: 'concurrency',
         actual: concurrency,
       });
     }
-    this.runner = isRunner(transforms) ? transforms : new LocalPipeline(transforms);
     const firstRandom = this.runner.steps.findIndex((t) => t.random === true);
     this.split = firstRandom < 0 ? this.runner.steps.length : firstRandom;
     this.items = items.slice();

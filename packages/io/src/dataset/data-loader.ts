@@ -3,10 +3,9 @@
  * async iterable. Batches are lists of records; a case that yields several samples (e.g. random
  * patches) contributes all of them, flattened, as MONAI's `list_data_collate` does.
  *
- * Limitation: loading runs on the main thread's event loop. It overlaps the consumer only where
- * loading awaits (file reads, decompression in libuv, async transforms); CPU-bound synchronous
- * transforms do not run in parallel with a synchronous training step. Worker threads are not
- * implemented yet (see docs/io-datasets.md).
+ * The loader itself only schedules: loading overlaps the consumer wherever it awaits. For
+ * CPU-bound transforms to run in parallel with a synchronous training step, give the data set a
+ * `WorkerPipeline` (`@voxelkit/io/node`), which runs them in worker threads.
  */
 import { ArgumentError, Rng } from '@voxelkit/core';
 import type { DatasetRecord, EpochDataset } from './types.js';

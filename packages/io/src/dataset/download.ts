@@ -231,6 +231,9 @@ export async function md5OfFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+// Limitation: one connection per download (no parallel ranges), MD5 as the only checksum (it is
+// what MSD publishes), and proxies only as far as Node's default http agent supports them.
+
 /** One HTTP request; appends to `part` from `offset`. Throws TransferInterrupted to retry. */
 async function transfer(
   url: string,

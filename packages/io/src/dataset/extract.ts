@@ -136,6 +136,8 @@ async function extractInto(
         case 'symlink':
         case 'link':
           checkLinkTarget(header, relative, archivePath, field);
+          // Limitation: links that stay inside are skipped, not recreated (MSD archives have none;
+          // creating them would also let later entries write through them).
           (options.logger ?? silentLogger).warn('extractTarArchive: skipping a link entry', {
             entry: header.name,
             linkname: header.linkname,

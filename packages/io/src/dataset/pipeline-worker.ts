@@ -78,7 +78,12 @@ function forwardingLogger(id: number): Logger {
   return { debug: send('debug'), info: send('info'), warn: send('warn'), error: send('error') };
 }
 
-/** Distinct, transferable buffers of the typed arrays in `records`. */
+/**
+ * Distinct, transferable buffers of the typed arrays in `records`.
+ *
+ * Limitation: a buffer is detached in this worker once transferred, so a transform must not put
+ * an array it keeps for later (e.g. a module-level lookup table) into its output records.
+ */
 function transferables(records: DatasetRecord[]): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   const seen = new Set<object>();

@@ -47,6 +47,8 @@ export interface PipelineRunner {
    * so a cache may hand over its records without copying them first.
    */
   readonly copiesInput: boolean;
+  /** How many runs make progress at once (workers); `CacheDataset.init` uses it by default. */
+  readonly parallelism?: number;
   run(request: PipelineRun): Promise<PipelineOutput>;
 }
 

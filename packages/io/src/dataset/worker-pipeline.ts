@@ -121,8 +121,13 @@ export class WorkerPipeline implements PipelineRunner {
     }
   }
 
-  /** Number of worker threads. */
+  /** Number of live worker threads. */
   get workers(): number {
+    return this.slots.length;
+  }
+
+  /** Runs that make progress at once: one per worker. */
+  get parallelism(): number {
     return this.slots.length;
   }
 
@@ -202,8 +207,15 @@ export class WorkerPipeline implements PipelineRunner {
       );
       slot.job = undefined;
     });
-    slot.worker.on('exit', () => {
+    slot.worker.on('exit', (code) => {
       // A dead worker takes no more jobs; the others keep going.
+      slot.job?.reject(
+        new DataError('WorkerPipeline: the worker running this case exited', {
+          field: slot.job.message.recordName,
+          actual: `exit code ${code}`,
+        }),
+      );
+      slot.job = undefined;
       const index = this.slots.indexOf(slot);
       if (index >= 0 && !this.closed) this.slots.splice(index, 1);
       if (this.slots.length === 0 && !this.closed) {
@@ -213,6 +225,8 @@ export class WorkerPipeline implements PipelineRunner {
     });
   }
 }
+
+// Limitation: Node worker threads only; there is no Web Worker runner for browsers yet.
 
 /** The worker script next to this module: built `.js`, or the `.ts` source through tsx. */
 function spawn(module: string): Worker {
