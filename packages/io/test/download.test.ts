@@ -67,6 +67,8 @@ interface Served {
   body: Buffer;
   /** Close the socket after this many body bytes, on the first request only. */
   cutFirstAt?: number;
+  /** Send this many body bytes, then go silent (socket left open), on the first request only. */
+  stallFirstAt?: number;
   /** Answer 200 with the whole body even when a Range is asked for. */
   ignoreRange?: boolean;
   status?: number;
@@ -101,6 +103,12 @@ beforeAll(async () => {
       return;
     }
     res.writeHead(200, { 'content-length': body.length });
+    if (route.stallFirstAt !== undefined) {
+      const stall = route.stallFirstAt;
+      route.stallFirstAt = undefined;
+      res.write(body.subarray(0, stall));
+      return;
+    }
     if (route.cutFirstAt !== undefined) {
       const cut = route.cutFirstAt;
       route.cutFirstAt = undefined;
@@ -196,6 +204,41 @@ describe('downloadAndExtract with a local HTTP server', () => {
     expect(md5(await readFile(result.archivePath))).toBe(md5(archive));
     expect((await loadDecathlonDataset(result.datasetDir)).training).toHaveLength(3);
     expect(logger.records.some((r) => r.level === 'warn' && /retrying/.test(r.message))).toBe(true);
+  });
+
+  it('a silent connection times out and the retry resumes where it stopped', async () => {
+    const stall = 2_000_000;
+    routes.set('/f.bin', { body: archive, stallFirstAt: stall });
+    const file = path.join(tmp, 'f.bin');
+    await downloadFile(`${base}/f.bin`, file, {
+      md5: md5(archive),
+      idleTimeoutMs: 300,
+      retryDelayMs: 1,
+    });
+    expect(md5(await readFile(file))).toBe(md5(archive));
+    expect(requests).toHaveLength(2);
+    const resumedAt = Number(/^bytes=(\d+)-$/.exec(requests[1].range ?? '')?.[1]);
+    expect(resumedAt).toBeGreaterThan(0);
+    expect(resumedAt).toBeLessThanOrEqual(stall);
+  });
+
+  it('an aborted download keeps its .part file, and the next call resumes it', async () => {
+    routes.set('/f.bin', { body: archive, stallFirstAt: 1_500_000 });
+    const file = path.join(tmp, 'f.bin');
+    const controller = new AbortController();
+    const aborted = downloadFile(`${base}/f.bin`, file, {
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.done >= 1_000_000) controller.abort();
+      },
+    }).catch((e) => e);
+    const error = await aborted;
+    expect(error.name).toBe('AbortError');
+    const kept = (await readFile(`${file}.part`)).length;
+    expect(kept).toBeGreaterThan(0);
+    await downloadFile(`${base}/f.bin`, file, { md5: md5(archive) });
+    expect(requests.at(-1)!.range).toBe(`bytes=${kept}-`);
+    expect(md5(await readFile(file))).toBe(md5(archive));
   });
 
   it('a .part file left by an earlier run is resumed, not restarted', async () => {
