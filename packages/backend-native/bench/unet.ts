@@ -59,7 +59,11 @@ export function buildBenchUNet(config: BenchUNetConfig, seed = 0) {
     const alpha = constant([1], 0.25);
     return (x) => {
       const { mean, variance } = tf.moments(x, [0, 1, 2, 3]);
-      const y = tf.batchNorm(x, mean, variance, beta, gamma, 1e-5);
+      // Written out: tfjs' FusedBatchNorm gradient only handles rank <= 4.
+      const y = tf.add(
+        tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), gamma),
+        beta,
+      );
       return tf.prelu(y, alpha) as tf.Tensor5D;
     };
   };

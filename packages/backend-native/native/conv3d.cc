@@ -274,7 +274,93 @@ napi_value Conv3dBackpropFilter(napi_env env, napi_callback_info info) {
   });
 }
 
-// setOptions({ threads?: number, layout?: 'ncdhw' | 'channels-last' })
+
+// ---- memory-bound ops (elementwise, reductions, channel split) ------------------------------
+// tfjs-backend-cpu runs these single-threaded and, for broadcasting or non-trailing axes,
+// through per-element index arithmetic; ATen's TensorIterator vectorises and uses both cores.
+
+at::Tensor wrapDense(const F32View& v, const std::vector<int64_t>& shape, const char* name) {
+  if (static_cast<int64_t>(v.length) != numel(shape)) {
+    throw JsError(std::string(name) + ": buffer has " + std::to_string(v.length) +
+                  " elements, shape needs " + std::to_string(numel(shape)));
+  }
+  return at::from_blob(v.data, shape, at::TensorOptions().dtype(at::kFloat));
+}
+
+std::vector<int64_t> getShape(napi_env env, napi_value value, const char* name) {
+  uint32_t length = 0;
+  check(env, napi_get_array_length(env, value, &length), name);
+  return getInts(env, value, length, name);
+}
+
+// binary(op, a, aShape, b, bShape) with numpy broadcasting; op: 0 add, 1 sub, 2 mul, 3 div,
+// 4 squared difference, 5 maximum, 6 minimum.
+napi_value Binary(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 5);
+    int32_t op = 0;
+    check(env, napi_get_value_int32(env, a[0], &op), "op");
+    at::NoGradGuard noGrad;
+    auto x = wrapDense(getF32(env, a[1], "a"), getShape(env, a[2], "aShape"), "a");
+    auto y = wrapDense(getF32(env, a[3], "b"), getShape(env, a[4], "bShape"), "b");
+    at::Tensor r;
+    switch (op) {
+      case 0: r = at::add(x, y); break;
+      case 1: r = at::sub(x, y); break;
+      case 2: r = at::mul(x, y); break;
+      case 3: r = at::div(x, y); break;
+      case 4: { auto d = at::sub(x, y); r = d.mul_(d); break; }
+      case 5: r = at::maximum(x, y); break;
+      case 6: r = at::minimum(x, y); break;
+      default: throw JsError("unknown binary op " + std::to_string(op));
+    }
+    return tensorToF32(env, r.contiguous());
+  });
+}
+
+// reduce(op, x, xShape, axes) -> reduced values (keepDims shape handled in JS); op: 0 sum, 1 mean.
+napi_value Reduce(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 4);
+    int32_t op = 0;
+    check(env, napi_get_value_int32(env, a[0], &op), "op");
+    auto shape = getShape(env, a[2], "xShape");
+    auto axes = getShape(env, a[3], "axes");
+    at::NoGradGuard noGrad;
+    auto x = wrapDense(getF32(env, a[1], "x"), shape, "x");
+    at::Tensor r = op == 0 ? at::sum(x, axes) : at::mean(x, axes);
+    return tensorToF32(env, r.contiguous());
+  });
+}
+
+// narrow(x, xShape, axis, begin, size) -> contiguous slice along one axis (SplitV pieces).
+napi_value Narrow(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 5);
+    auto shape = getShape(env, a[1], "xShape");
+    int64_t axis = 0, begin = 0, size = 0;
+    check(env, napi_get_value_int64(env, a[2], &axis), "axis");
+    check(env, napi_get_value_int64(env, a[3], &begin), "begin");
+    check(env, napi_get_value_int64(env, a[4], &size), "size");
+    at::NoGradGuard noGrad;
+    auto x = wrapDense(getF32(env, a[0], "x"), shape, "x");
+    return tensorToF32(env, x.narrow(axis, begin, size).contiguous());
+  });
+}
+
+// prelu(x, xShape, alpha, alphaShape): x < 0 ? alpha * x : x, alpha broadcast against x.
+napi_value Prelu(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 4);
+    at::NoGradGuard noGrad;
+    auto x = wrapDense(getF32(env, a[0], "x"), getShape(env, a[1], "xShape"), "x");
+    auto alpha = wrapDense(getF32(env, a[2], "alpha"), getShape(env, a[3], "alphaShape"), "alpha");
+    auto r = at::where(x < 0, x * alpha, x);
+    return tensorToF32(env, r.contiguous());
+  });
+}
+
+// setOptions(threads, layout)
 napi_value SetOptions(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() {
     auto a = getArgs(env, info, 2);
@@ -318,6 +404,10 @@ napi_value Init(napi_env env, napi_value exports) {
        napi_default, nullptr},
       {"conv3dBackpropFilter", nullptr, Conv3dBackpropFilter, nullptr, nullptr, nullptr,
        napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"narrow", nullptr, Narrow, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"prelu", nullptr, Prelu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setOptions", nullptr, SetOptions, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 /* global process, console */
-/* eslint-disable no-console -- an install script reports to the person installing */
 // Builds the native addon at install time when libtorch's headers are present; otherwise prints
 // one line and exits 0, so installing voxelkit never fails because of this package.
 //

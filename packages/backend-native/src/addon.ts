@@ -41,6 +41,26 @@ export interface NativeAddon {
     padBack: number[],
     filterShape: number[],
   ): Float32Array;
+  /** Broadcasting binary op: 0 add, 1 sub, 2 mul, 3 div, 4 squared difference, 5 max, 6 min. */
+  binary(
+    op: number,
+    a: Float32Array,
+    aShape: number[],
+    b: Float32Array,
+    bShape: number[],
+  ): Float32Array;
+  /** Reduction over `axes` (dropped from the result): 0 sum, 1 mean. */
+  reduce(op: number, x: Float32Array, xShape: number[], axes: number[]): Float32Array;
+  /** Contiguous copy of `x[..., begin:begin+size, ...]` along `axis`. */
+  narrow(
+    x: Float32Array,
+    xShape: number[],
+    axis: number,
+    begin: number,
+    size: number,
+  ): Float32Array;
+  /** `x < 0 ? alpha * x : x` with `alpha` broadcast against `x`. */
+  prelu(x: Float32Array, xShape: number[], alpha: Float32Array, alphaShape: number[]): Float32Array;
   /** Threads (0 keeps the current count) and layout (0 channels-last view, 1 NCDHW copy). */
   setOptions(threads: number, layout: number): void;
   /** Current ATen settings. */

@@ -13,7 +13,9 @@ export {
   nativeUnavailableReason,
   nativeKernelCallCounts,
   nativeInfo,
+  nativeKernelNames,
   type NativeKernelOptions,
 } from './register.js';
 export { loadAddon, DEFAULT_ADDON_PATH, type NativeAddon, type AddonLoadResult } from './addon.js';
 export type { KernelCallCounts } from './kernels.js';
+export { MEMORY_KERNEL_NAMES, MIN_NATIVE_ELEMENTS } from './memory-kernels.js';

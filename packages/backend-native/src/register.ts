@@ -13,6 +13,7 @@ import os from 'node:os';
 
 import { loadAddon, type NativeAddon } from './addon.js';
 import { createNativeConvKernels, type KernelCallCounts } from './kernels.js';
+import { createNativeMemoryKernels, MEMORY_KERNEL_NAMES } from './memory-kernels.js';
 
 /** Options of {@link registerNativeKernels}. */
 export interface NativeKernelOptions {
@@ -26,18 +27,27 @@ export interface NativeKernelOptions {
   layout?: 'ncdhw' | 'channels-last';
   /** Path of the compiled `.node` file; default: this package's `build/Release`. */
   addonPath?: string;
+  /**
+   * Which kernels to replace: `'all'` (default) adds the memory-bound ops that dominate a
+   * training step once convolutions are fast (Add, Sub, Multiply, RealDiv, SquaredDifference,
+   * Maximum, Minimum, Sum, Mean, SplitV, Prelu); `'conv3d'` only the three convolution kernels.
+   * Only honoured on the first registration (unregister to change it).
+   */
+  kernels?: 'all' | 'conv3d';
   /** Receives one info line with the outcome. */
   logger?: Logger;
 }
 
-const KERNEL_NAMES = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'] as const;
+const CONV_KERNEL_NAMES = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'];
 
 let originals: Map<string, KernelConfig> | undefined;
+let registeredNames: string[] = [];
 const counts: KernelCallCounts = { native: 0, fallback: 0 };
 
 /**
  * Registers native (libtorch) kernels for `Conv3D`, `Conv3DBackpropInputV2` and
- * `Conv3DBackpropFilterV2` on tfjs' `cpu` backend, replacing tfjs' own. Call it once, before
+ * `Conv3DBackpropFilterV2` (and, by default, the memory-bound ops listed under
+ * {@link NativeKernelOptions.kernels}) on tfjs' `cpu` backend, replacing tfjs' own. Call it once, before
  * running models; calling again only updates the thread/layout settings. Never throws when the
  * addon is missing: it returns `false`, logs the reason (also available from
  * {@link nativeUnavailableReason}) and leaves tfjs' kernels in place.
@@ -77,20 +87,26 @@ export function registerNativeKernels(options: NativeKernelOptions = {}): boolea
   const addon: NativeAddon = loaded.addon;
   addon.setOptions(threads, layout === 'ncdhw' ? 1 : 0);
   if (!originals) {
+    const scope = options.kernels ?? 'all';
+    const names =
+      scope === 'all' ? [...CONV_KERNEL_NAMES, ...MEMORY_KERNEL_NAMES] : CONV_KERNEL_NAMES;
     const saved = new Map<string, KernelConfig>();
-    for (const name of KERNEL_NAMES) {
+    for (const name of names) {
       const config = getKernel(name, 'cpu');
       if (config) saved.set(name, config);
     }
-    for (const config of createNativeConvKernels(addon, saved, counts)) {
+    const configs = createNativeConvKernels(addon, saved, counts);
+    if (scope === 'all') configs.push(...createNativeMemoryKernels(addon, saved, counts));
+    for (const config of configs) {
       if (saved.has(config.kernelName)) unregisterKernel(config.kernelName, 'cpu');
       registerKernel(config);
     }
     originals = saved;
+    registeredNames = names;
   }
   const info = addon.info();
   logger.info('native conv3d kernels registered', {
-    kernels: KERNEL_NAMES.join(', '),
+    kernels: registeredNames.join(', '),
     threads: info.threads,
     layout,
     torch: info.torchVersion,
@@ -101,12 +117,18 @@ export function registerNativeKernels(options: NativeKernelOptions = {}): boolea
 /** Restores tfjs-backend-cpu's own kernels; a no-op when native kernels are not registered. */
 export function unregisterNativeKernels(): void {
   if (!originals) return;
-  for (const name of KERNEL_NAMES) {
+  for (const name of registeredNames) {
     unregisterKernel(name, 'cpu');
     const config = originals.get(name);
     if (config) registerKernel(config);
   }
   originals = undefined;
+  registeredNames = [];
+}
+
+/** Names of the kernels currently replaced by native ones (empty when not registered). */
+export function nativeKernelNames(): string[] {
+  return [...registeredNames];
 }
 
 /** The addon's ATen settings, or undefined when the addon does not load. */

@@ -1,0 +1,136 @@
+/**
+ * Native kernels for the memory-bound ops that dominate a UNet training step on
+ * tfjs-backend-cpu once convolutions are fast (see docs/benchmarks.md): broadcasting binary
+ * ops, Sum/Mean over any axes, SplitV (the gradient of a channel concat) and Prelu. Each falls
+ * back to tfjs' own kernel for non-float32 data, tiny tensors, and cases ATen would treat
+ * differently (an empty axis list, which ATen reads as "all axes").
+ */
+import {
+  backend_util,
+  util,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+
+import type { NativeAddon } from './addon.js';
+import type { KernelCallCounts } from './kernels.js';
+
+/** Below this many output elements the native call is not worth its fixed cost. */
+export const MIN_NATIVE_ELEMENTS = 16_384;
+
+const BINARY_OPS: Record<string, number> = {
+  Add: 0,
+  Sub: 1,
+  Multiply: 2,
+  RealDiv: 3,
+  SquaredDifference: 4,
+  Maximum: 5,
+  Minimum: 6,
+};
+
+/** Names of the kernels {@link createNativeMemoryKernels} registers. */
+export const MEMORY_KERNEL_NAMES = [...Object.keys(BINARY_OPS), 'Sum', 'Mean', 'SplitV', 'Prelu'];
+
+/** Builds the kernel configs; `original` holds tfjs' own configs for the fallback path. */
+export function createNativeMemoryKernels(
+  addon: NativeAddon,
+  original: Map<string, KernelConfig>,
+  counts: KernelCallCounts,
+): KernelConfig[] {
+  const fallback = (name: string, args: Parameters<KernelFunc>[0]) => {
+    const config = original.get(name);
+    if (!config) throw new Error(`no tfjs kernel ${name} to fall back to`);
+    counts.fallback++;
+    return config.kernelFunc(args);
+  };
+
+  const binary =
+    (name: string, op: number): KernelFunc =>
+    (args) => {
+      const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+      const backend = args.backend as MathBackendCPU;
+      const av = float32Values(backend, a);
+      const bv = float32Values(backend, b);
+      if (!av || !bv) return fallback(name, args);
+      const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      if (util.sizeFromShape(outShape) < MIN_NATIVE_ELEMENTS) return fallback(name, args);
+      counts.native++;
+      return backend.makeTensorInfo(
+        outShape,
+        'float32',
+        addon.binary(op, av, a.shape, bv, b.shape),
+      );
+    };
+
+  const reduce =
+    (name: 'Sum' | 'Mean', op: number): KernelFunc =>
+    (args) => {
+      const { x } = args.inputs as { x: TensorInfo };
+      const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+      const backend = args.backend as MathBackendCPU;
+      const xv = float32Values(backend, x);
+      if (!xv || util.sizeFromShape(x.shape) < MIN_NATIVE_ELEMENTS) return fallback(name, args);
+      const axes = util.parseAxisParam(axis, x.shape);
+      if (axes.length === 0) return fallback(name, args);
+      const [outShape] = backend_util.computeOutAndReduceShapes(x.shape, axes);
+      const shape = keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
+      counts.native++;
+      return backend.makeTensorInfo(shape, 'float32', addon.reduce(op, xv, x.shape, axes));
+    };
+
+  const splitV: KernelFunc = (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { numOrSizeSplits, axis } = args.attrs as {
+      numOrSizeSplits: number | number[];
+      axis: number;
+    };
+    const backend = args.backend as MathBackendCPU;
+    const xv = float32Values(backend, x);
+    if (!xv || util.sizeFromShape(x.shape) < MIN_NATIVE_ELEMENTS) return fallback('SplitV', args);
+    const $axis = util.parseAxisParam(axis, x.shape)[0];
+    const sizes = backend_util.prepareSplitSize(x, numOrSizeSplits, $axis);
+    let begin = 0;
+    counts.native++;
+    return sizes.map((size) => {
+      const shape = [...x.shape];
+      shape[$axis] = size;
+      const values = addon.narrow(xv, x.shape, $axis, begin, size);
+      begin += size;
+      return backend.makeTensorInfo(shape, 'float32', values);
+    });
+  };
+
+  const prelu: KernelFunc = (args) => {
+    const { x, alpha } = args.inputs as { x: TensorInfo; alpha: TensorInfo };
+    const backend = args.backend as MathBackendCPU;
+    const xv = float32Values(backend, x);
+    const av = float32Values(backend, alpha);
+    if (!xv || !av || util.sizeFromShape(x.shape) < MIN_NATIVE_ELEMENTS) {
+      return fallback('Prelu', args);
+    }
+    const outShape = backend_util.assertAndGetBroadcastShape(x.shape, alpha.shape);
+    if (!util.arraysEqual(outShape, x.shape)) return fallback('Prelu', args);
+    counts.native++;
+    return backend.makeTensorInfo(x.shape, 'float32', addon.prelu(xv, x.shape, av, alpha.shape));
+  };
+
+  return [
+    ...Object.entries(BINARY_OPS).map(([name, op]) => ({
+      kernelName: name,
+      backendName: 'cpu',
+      kernelFunc: binary(name, op),
+    })),
+    { kernelName: 'Sum', backendName: 'cpu', kernelFunc: reduce('Sum', 0) },
+    { kernelName: 'Mean', backendName: 'cpu', kernelFunc: reduce('Mean', 1) },
+    { kernelName: 'SplitV', backendName: 'cpu', kernelFunc: splitV },
+    { kernelName: 'Prelu', backendName: 'cpu', kernelFunc: prelu },
+  ];
+}
+
+function float32Values(backend: MathBackendCPU, t: TensorInfo): Float32Array | undefined {
+  if (t.dtype !== 'float32') return undefined;
+  const values = backend.data.get(t.dataId)?.values;
+  return values instanceof Float32Array ? values : undefined;
+}

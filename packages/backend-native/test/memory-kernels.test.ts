@@ -1,0 +1,153 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  DEFAULT_ADDON_PATH,
+  MIN_NATIVE_ELEMENTS,
+  nativeKernelCallCounts,
+  nativeKernelNames,
+  registerNativeKernels,
+  unregisterNativeKernels,
+} from '@voxelkit/backend-native';
+
+import { maxRelativeError, randomValues } from './reference.js';
+
+const expectNative =
+  process.env.VOXELKIT_EXPECT_NATIVE === undefined
+    ? existsSync(DEFAULT_ADDON_PATH)
+    : process.env.VOXELKIT_EXPECT_NATIVE === '1';
+
+// A UNet-like activation: 2 × 12×10×9 voxels × 16 channels = 34 560 values (above the
+// native threshold), and the shapes its elementwise partners have in a training step.
+const X_SHAPE = [2, 12, 10, 9, 16];
+const PARTNER_SHAPES: number[][] = [
+  X_SHAPE,
+  [16],
+  [1, 1, 1, 1, 16],
+  [2, 1, 1, 1, 16],
+  [],
+  [12, 10, 9, 1],
+];
+
+function random(shape: number[], seed: number): tf.Tensor {
+  return tf.tensor(
+    Float32Array.from(randomValues(Math.max(1, tf.util.sizeFromShape(shape)), seed)),
+    shape,
+  );
+}
+
+/** Runs `fn` with tfjs' own kernels, then with the native ones; returns both results. */
+function both(fn: () => tf.Tensor | tf.Tensor[]): {
+  tfjs: tf.Tensor[];
+  native: tf.Tensor[];
+  calls: number;
+} {
+  unregisterNativeKernels();
+  const asList = (r: tf.Tensor | tf.Tensor[]) => (Array.isArray(r) ? r : [r]);
+  const reference = asList(fn());
+  expect(registerNativeKernels({ threads: 2 })).toBe(expectNative);
+  const before = nativeKernelCallCounts().native;
+  const native = asList(fn());
+  const calls = nativeKernelCallCounts().native - before;
+  unregisterNativeKernels();
+  return { tfjs: reference, native, calls };
+}
+
+function expectSame(
+  r: { tfjs: tf.Tensor[]; native: tf.Tensor[]; calls: number },
+  tolerance = 1e-6,
+) {
+  expect(r.native.length).toBe(r.tfjs.length);
+  r.native.forEach((t, i) => {
+    expect(t.shape).toEqual(r.tfjs[i].shape);
+    expect(t.dtype).toBe(r.tfjs[i].dtype);
+    expect(maxRelativeError(t.dataSync(), r.tfjs[i].dataSync())).toBeLessThan(tolerance);
+  });
+  expect(r.calls).toBe(expectNative ? 1 : 0);
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+afterAll(() => unregisterNativeKernels());
+
+describe('native memory-bound kernels equal tfjs-backend-cpu', () => {
+  const x = random(X_SHAPE, 1);
+  const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
+    ['Add', tf.add],
+    ['Sub', tf.sub],
+    ['Multiply', tf.mul],
+    ['RealDiv', tf.div],
+    ['SquaredDifference', tf.squaredDifference],
+    ['Maximum', tf.maximum],
+    ['Minimum', tf.minimum],
+  ];
+  for (const [name, op] of ops) {
+    it.each(PARTNER_SHAPES.map((s) => [JSON.stringify(s), s] as const))(
+      `${name} with a partner of shape %s (both operand orders)`,
+      (_l, shape) => {
+        const b = random(shape, 2);
+        expectSame(both(() => op(x, b)));
+        expectSame(both(() => op(b, x)));
+      },
+    );
+  }
+
+  it.each([
+    [[0, 1, 2, 3], false],
+    [[0, 1, 2, 3], true],
+    [[1, 2, 3], false],
+    [[4], true],
+    [[0], false],
+    [[-1, 1], false],
+  ] as const)('Sum and Mean over axes %j (keepDims %s)', (axes, keepDims) => {
+    expectSame(
+      both(() => tf.sum(x, [...axes], keepDims)),
+      1e-5,
+    );
+    expectSame(
+      both(() => tf.mean(x, [...axes], keepDims)),
+      1e-5,
+    );
+  });
+
+  it.each([
+    [[5, 11], 4],
+    [[1, 1], 0],
+    [[4, -1], 1],
+  ] as const)('SplitV into %j along axis %i', (sizes, axis) => {
+    expectSame(both(() => tf.split(x, [...sizes], axis)));
+  });
+
+  it.each([[[1]], [[16]], [[1, 1, 1, 1, 16]]])('Prelu with alpha of shape %j', (shape) => {
+    expectSame(both(() => tf.prelu(x, random(shape, 3))));
+  });
+
+  it('leaves int32, tiny tensors and empty reductions to tfjs', () => {
+    const small = random([4, 4], 4);
+    const ints = tf.tensor(
+      Int32Array.from({ length: MIN_NATIVE_ELEMENTS }, (_, i) => i % 7),
+      [MIN_NATIVE_ELEMENTS],
+    );
+    const r = both(() => [tf.add(small, small), tf.add(ints, ints), tf.sum(x, [])]);
+    r.native.forEach((t, i) =>
+      expect(Array.from(t.dataSync())).toEqual(Array.from(r.tfjs[i].dataSync())),
+    );
+    expect(r.calls).toBe(0);
+  });
+
+  it('registers the memory kernels only when asked for all kernels', () => {
+    unregisterNativeKernels();
+    registerNativeKernels({ kernels: 'conv3d' });
+    expect(nativeKernelNames()).toEqual(
+      expectNative ? ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'] : [],
+    );
+    unregisterNativeKernels();
+    registerNativeKernels();
+    expect(nativeKernelNames()).toHaveLength(expectNative ? 14 : 0);
+    unregisterNativeKernels();
+    expect(nativeKernelNames()).toEqual([]);
+  });
+});
