@@ -10,6 +10,7 @@ import type { DiceLossOptions } from './dice-loss.js';
 import { checkLossShapes, oneHotTarget } from './target.js';
 
 /** Options of {@link DiceCELoss}: MONAI's `DiceCELoss` arguments in camelCase. */
+// Limitation: MONAI's `label_smoothing` and `other_act` are not supported.
 export interface DiceCELossOptions extends Omit<DiceLossOptions, 'reduction' | 'weight'> {
   /** `'mean'` (default) or `'sum'`; used by both terms (MONAI has no `'none'` here). */
   reduction?: 'mean' | 'sum';

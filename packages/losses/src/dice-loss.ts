@@ -20,6 +20,7 @@ export interface PreparedDiceInputs {
 export type LossReduction = 'mean' | 'sum' | 'none';
 
 /** Options of {@link DiceLoss}: MONAI's `DiceLoss` arguments in camelCase. */
+// Limitation: MONAI's `other_act` (an arbitrary activation) is not supported.
 export interface DiceLossOptions {
   /** Score channel 0 (background) too (default true). Ignored (with a warning) for 1 channel. */
   includeBackground?: boolean;

@@ -75,6 +75,7 @@ export class DiceMetric {
    */
   accumulate(pred: Labelled, target: Labelled): Float32Array {
     const [batch, channels, voxels] = checkPair(pred, target, 'accumulate');
+    // Limitation: targets are binarised (≠ 0); MONAI sums the target's values (same for 0/1).
     const first = channels > 1 && !this.includeBackground ? 1 : 0;
     const scores = new Float32Array(batch * (channels - first));
     let s = 0;

@@ -27,6 +27,7 @@ export type Spacing = readonly [number, number, number] | readonly number[];
  * surfaceVoxels({ data: new Uint8Array(27).fill(1), shape: [3, 3, 3] });
  * ```
  */
+// Limitation: 3-D only, Euclidean only (MONAI also offers chessboard/taxicab distances and 2-D).
 export function surfaceVoxels(mask: MaskVolume): Uint8Array {
   const [X, Y, Z] = checkMask(mask, 'mask');
   const data = mask.data;

@@ -26,6 +26,7 @@ import { surfaceDistances } from './surface-distance.js';
  * surfaceDice(pred, target, [1.5, 1.5, 2], 2); // e.g. 0.93
  * ```
  */
+// Limitation: no sub-voxel surface areas (MONAI's `use_subvoxels=True`); one 3-D mask pair per call.
 export function surfaceDice(
   pred: MaskVolume,
   target: MaskVolume,
