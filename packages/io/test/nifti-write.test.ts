@@ -4,7 +4,8 @@
  * the qform reproduces the affine to float32 precision when there is no shear, header fields are
  * kept, and saveNifti writes atomically.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -154,6 +155,25 @@ describe('saveNifti', () => {
     await expect(loadNifti(path.join(scratch, 'missing.nii.gz'))).rejects.toThrow(
       /missing\.nii\.gz/,
     );
+  });
+  it('loadNifti: truncated, multi-member and corrupt .nii.gz files', async () => {
+    const vol = await loadNifti(path.join(zoo, 'nibabel_functional_scaled_4d.nii'));
+    const raw = encodeNifti(vol);
+    const gz = gzipSync(raw);
+    const cut = path.join(scratch, 'cut.nii.gz');
+    writeFileSync(cut, gz.subarray(0, gz.length - 1000));
+    await expect(loadNifti(cut)).rejects.toThrow(/shorter than the header says.*cut\.nii\.gz/);
+    const multi = path.join(scratch, 'multi.nii.gz');
+    writeFileSync(
+      multi,
+      Buffer.concat([gzipSync(raw.subarray(0, 5000)), gzipSync(raw.subarray(5000))]),
+    );
+    expect(Buffer.compare(bytesOf(await loadNifti(multi)), bytesOf(vol))).toBe(0);
+    const bad = path.join(scratch, 'bad.nii.gz');
+    const damaged = Buffer.from(gz);
+    damaged[damaged.length - 12] ^= 0xff; // inside the CRC-covered data or the trailer
+    writeFileSync(bad, damaged);
+    await expect(loadNifti(bad)).rejects.toThrow(/bad\.nii\.gz/);
   });
   it('loadNifti accepts the .img path of a pair', async () => {
     const vol = await loadNifti(path.join(zoo, 'njs_air_pair.img'));
