@@ -34,7 +34,12 @@ export interface BackendInfo {
   /** Whether the choice was forced by `VOXELKIT_BACKEND`. */
   forced: boolean;
   /** Why the paths before it were not taken (empty when the first one worked). */
-  rejected: { name: BackendName; reason: string }[];
+  rejected: {
+    /** The backend that was tried. */
+    name: BackendName;
+    /** Why it was not used (the load or smoke-test error). */
+    reason: string;
+  }[];
 }
 
 /** Environment variable that forces one backend: `tfjs-node-gpu`, `native` or `cpu`. */

@@ -7,7 +7,9 @@ import { ShapeError } from '@voxelkit/core';
 
 /** A channel-first batch on plain memory: `data` holds `shape` = `[B, C, X, Y, Z]` row-major. */
 export interface ChannelsFirstArray {
+  /** Values, row-major, last axis fastest. */
   data: Float32Array;
+  /** `[B, C, X, Y, Z]`. */
   shape: number[];
 }
 

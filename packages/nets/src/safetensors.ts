@@ -13,6 +13,7 @@ export type SafetensorsDType =
 
 /** A safetensors file as read: tensors converted to float32, and the string metadata. */
 export interface SafetensorsFile {
+  /** Every tensor, converted to float32, in file order. */
   tensors: StateDict;
   /** The stored element type of each tensor. */
   dtypes: Map<string, SafetensorsDType>;
@@ -23,8 +24,11 @@ export interface SafetensorsFile {
 /** One tensor to write: float32 `data` of `shape`; `dtype` `'I64'` writes integers (e.g.
  * `num_batches_tracked`), default `'F32'`. */
 export interface SafetensorsTensor {
+  /** Tensor shape (row-major). */
   shape: number[];
+  /** Values; for `'I64'` they are rounded to integers on write. */
   data: Float32Array;
+  /** Stored element type (default `'F32'`). */
   dtype?: 'F32' | 'I64';
 }
 

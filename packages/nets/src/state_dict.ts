@@ -5,7 +5,9 @@
 
 /** One tensor of a state dict: `data` is row-major float32 of `shape` (PyTorch layout). */
 export interface StateDictEntry {
+  /** PyTorch shape, e.g. `[out, in, kx, ky, kz]` for a conv weight; `[]` for a scalar. */
   shape: number[];
+  /** Row-major values, last axis fastest. */
   data: Float32Array;
 }
 

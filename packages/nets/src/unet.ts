@@ -19,7 +19,9 @@ import type { StateDict } from './state_dict.js';
 export interface UNetConfig {
   /** Only 3 is supported. */
   spatialDims: 3;
+  /** Channels of the input image (1 for CT). */
   inChannels: number;
+  /** Channels of the output logits (number of classes, background included). */
   outChannels: number;
   /** Feature channels per level, top first, e.g. `[16, 32, 64, 128, 256]`. At least two. */
   channels: number[];

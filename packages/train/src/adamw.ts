@@ -19,18 +19,27 @@ export interface AdamWOptions {
 
 /** Per-parameter optimiser moments (in the variable's tfjs layout and shape). */
 export interface AdamWMoments {
+  /** The parameter's tfjs shape. */
   shape: number[];
+  /** First moment `m` (PyTorch `exp_avg`). */
   expAvg: Float32Array;
+  /** Second moment `v` (PyTorch `exp_avg_sq`). */
   expAvgSq: Float32Array;
 }
 
 /** Serialisable optimiser state: hyper-parameters, step count and moments by parameter name. */
 export interface AdamWState {
+  /** Steps taken. */
   step: number;
+  /** Learning rate at the time of {@link AdamW.getState}. */
   lr: number;
+  /** `[β1, β2]`. */
   betas: [number, number];
+  /** Denominator term. */
   eps: number;
+  /** Decoupled weight-decay coefficient. */
   weightDecay: number;
+  /** Moments keyed by parameter name. */
   moments: Map<string, AdamWMoments>;
 }
 
@@ -56,8 +65,11 @@ export interface AdamWState {
 export class AdamW {
   /** Current learning rate; schedules set it before each step or epoch. */
   lr: number;
+  /** `[β1, β2]`, the moment decay rates. */
   readonly betas: [number, number];
+  /** Added to the denominator for numerical stability. */
   readonly eps: number;
+  /** Decoupled weight-decay coefficient. */
   readonly weightDecay: number;
   private readonly params: Map<string, tf.Variable>;
   private readonly byVariableName = new Map<string, string>();

@@ -29,13 +29,17 @@ const METADATA_KEY = 'voxelkit.checkpoint';
 
 /** A model that can export and import a PyTorch-style state dict (e.g. `UNet`). */
 export interface CheckpointModel {
+  /** The PyTorch-layout state dict to save. */
   stateDict(): StateDict;
+  /** Restores a state dict (throws when names or shapes do not match). */
   loadStateDict(entries: StateDict): void;
 }
 
 /** What {@link saveCheckpoint} stores. */
 export interface CheckpointContent {
+  /** The model whose weights are saved. */
   model: CheckpointModel;
+  /** The optimiser whose step and moments are saved (optional). */
   optimizer?: AdamW;
   /** Epochs completed. */
   epoch: number;
@@ -47,19 +51,29 @@ export interface CheckpointContent {
 
 /** The JSON manifest inside a checkpoint. */
 export interface CheckpointManifest {
+  /** Always {@link CHECKPOINT_FORMAT}. */
   format: typeof CHECKPOINT_FORMAT;
+  /** Manifest version ({@link CHECKPOINT_VERSION} when written by this release). */
   version: number;
+  /** Epochs completed. */
   epoch: number;
   /** Optimiser steps taken (0 without an optimiser). */
   step: number;
+  /** Metrics given to {@link saveCheckpoint} (`{}` when none). */
   metrics: Record<string, number>;
+  /** Run configuration given to {@link saveCheckpoint} (`null` when none). */
   config: unknown;
   /** AdamW hyper-parameters and learning rate at save time, when an optimiser was saved. */
   optimizer?: {
+    /** Optimiser kind. */
     type: 'AdamW';
+    /** Learning rate at save time. */
     lr: number;
+    /** `[β1, β2]`. */
     betas: [number, number];
+    /** Denominator term. */
     eps: number;
+    /** Decoupled weight-decay coefficient. */
     weightDecay: number;
   };
   /** ISO time of writing. */
@@ -74,11 +88,13 @@ export interface CheckpointFileOptions {
 
 /** What {@link loadCheckpoint} returns (after restoring into `model`/`optimizer` if given). */
 export interface LoadedCheckpoint {
+  /** The JSON manifest (epoch, step, metrics, config, optimiser settings). */
   manifest: CheckpointManifest;
   /** The model state dict, PyTorch layout. */
   stateDict: StateDict;
   /** Optimiser moments by parameter name, when the checkpoint has them. */
   moments?: Map<string, AdamWMoments>;
+  /** The file read. */
   path: string;
 }
 

@@ -25,8 +25,11 @@ export interface CosineAnnealingOptions {
  * ```
  */
 export class CosineAnnealingSchedule {
+  /** Learning rate at `t = 0`. */
   readonly baseLr: number;
+  /** Half-period: the rate reaches `etaMin` at `t = tMax`. */
   readonly tMax: number;
+  /** Minimum learning rate. */
   readonly etaMin: number;
 
   constructor(options: CosineAnnealingOptions) {

@@ -4,22 +4,33 @@ import type { AdamW } from './adamw.js';
 
 /** Anything with a training-mode forward pass on channels-last tensors (e.g. `UNet`). */
 export interface TrainableModel {
+  /** Forward pass: `[N, X, Y, Z, Cin]` → logits `[N, X, Y, Z, Cout]`. */
   apply(x: tf.Tensor5D, options: { training: boolean }): tf.Tensor5D;
 }
 
 /** A loss object (`DiceCELoss`) or function: `(logits, target) → scalar`. */
 export type LossLike =
-  | { compute(logits: tf.Tensor5D, target: tf.Tensor5D): tf.Scalar }
+  | {
+      /** The scalar loss of `logits` against `target`. */
+      compute(logits: tf.Tensor5D, target: tf.Tensor5D): tf.Scalar;
+    }
   | ((logits: tf.Tensor5D, target: tf.Tensor5D) => tf.Scalar);
 
 /** Arguments of {@link trainStep}. */
 export interface TrainStepArgs {
+  /** The model (training-mode forward pass). */
   model: TrainableModel;
+  /** The loss, `(logits, target) → scalar`. */
   loss: LossLike;
   /** The optimiser; its `variables` are the ones differentiated and updated. */
   optimizer: Pick<AdamW, 'variables' | 'step'>;
   /** `image` `[N, X, Y, Z, Cin]`, `label` as the loss expects (e.g. `[N, X, Y, Z, 1]`). */
-  batch: { image: tf.Tensor5D; label: tf.Tensor5D };
+  batch: {
+    /** Input images, channels-last. */
+    image: tf.Tensor5D;
+    /** Targets as the loss expects them. */
+    label: tf.Tensor5D;
+  };
 }
 
 /**
