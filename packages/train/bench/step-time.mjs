@@ -1,3 +1,12 @@
+/* global process, performance, console */
+/**
+ * Times one training step (forward, DiceCE, backward, AdamW) of the reference MONAI UNet
+ * (16-32-64-128-256, strides 2, 2 residual units, batch norm) on random 2×1×S³ batches, plus one
+ * eval forward, on whatever backend initBackend picks. Runs against the built packages:
+ *
+ *   pnpm --filter @voxelkit/backend --filter @voxelkit/nets --filter @voxelkit/train build
+ *   cd packages/train && node bench/step-time.mjs 32 64
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@voxelkit/backend';
 import { UNet } from '@voxelkit/nets';
