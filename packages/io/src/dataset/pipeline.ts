@@ -9,14 +9,19 @@ import type { DatasetRecord, DatasetTransform, DatasetTransformResult } from './
 
 /** Name and randomness of one pipeline step, all a scheduler needs to know about it. */
 export interface PipelineStep {
+  /** The transform's name. */
   name: string;
+  /** True when the transform draws from the random stream. */
   random?: boolean;
 }
 
 /** A range of steps `[start, end)` sharing one random stream `Rng.derive(...rngParts)`. */
 export interface PipelineStage {
+  /** First step of the stage. */
   start: number;
+  /** One past the last step of the stage. */
   end: number;
+  /** Parts passed to `Rng.derive` for this stage's stream. */
   rngParts: (number | string)[];
 }
 
@@ -25,7 +30,9 @@ export interface PipelineStage {
  * in one request save a round trip when the runner is a worker.
  */
 export interface PipelineRun {
+  /** Input records (one case, or its samples). */
   records: DatasetRecord[];
+  /** Stages to run in order, each on the previous one's output. */
   stages: PipelineStage[];
   /** The case id, for messages. */
   recordName: string;
@@ -34,7 +41,9 @@ export interface PipelineRun {
 
 /** Records produced by a run; `multi` is true when some step returned an array. */
 export interface PipelineOutput {
+  /** The output records, flattened. */
   records: DatasetRecord[];
+  /** True when some step returned an array (so the case yields a list of samples). */
   multi: boolean;
 }
 
@@ -49,6 +58,7 @@ export interface PipelineRunner {
   readonly copiesInput: boolean;
   /** How many runs make progress at once (workers); `CacheDataset.init` uses it by default. */
   readonly parallelism?: number;
+  /** Runs the stages of `request`; rejects with the transform's (typed) error. */
   run(request: PipelineRun): Promise<PipelineOutput>;
 }
 
@@ -61,7 +71,9 @@ export interface PipelineRunner {
  * ```
  */
 export class LocalPipeline implements PipelineRunner {
+  /** Name and `random` flag of each transform. */
   readonly steps: readonly PipelineStep[];
+  /** False: transforms receive the records they are given. */
   readonly copiesInput = false;
   private readonly transforms: readonly DatasetTransform[];
 

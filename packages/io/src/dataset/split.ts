@@ -26,7 +26,9 @@ export interface SplitOptions<T> {
 
 /** The two sides of a split; each side is in ascending key order. */
 export interface SplitResult<T> {
+  /** Cases to train on. */
   training: T[];
+  /** Cases to validate on; disjoint from `training`. */
   validation: T[];
 }
 

@@ -57,6 +57,7 @@ export interface DatasetTransform {
   readonly name: string;
   /** True when the output depends on `context.rng`; the cache stops before the first one. */
   readonly random?: boolean;
+  /** Returns the transformed record (or several); must not mutate `record`. */
   apply(
     record: DatasetRecord,
     context: DatasetTransformContext,

@@ -69,7 +69,9 @@ interface Slot {
  * ```
  */
 export class WorkerPipeline implements PipelineRunner {
+  /** Name and `random` flag of each transform, as built in the workers. */
   readonly steps: readonly PipelineStep[];
+  /** True: records are structured-cloned into the worker. */
   readonly copiesInput = true;
   private readonly slots: Slot[];
   private readonly queue: Job[] = [];
