@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { channelsFirstToTensor, initBackend, tensorToChannelsFirst } from '@voxelkit/backend';
 import { UNet, type StateDict } from '@voxelkit/nets';
-import { localDiceCE } from './helpers/dice_ce.js';
+import { DiceCELoss } from '@voxelkit/losses';
 import { maxAbsDiff, readF32, readGoldenJson, readGoldenStateDict } from './helpers/golden.js';
 
 // MONAI: UNet(spatial_dims=3, in_channels=1, out_channels=2, channels=(16,32,64,128,256),
@@ -56,11 +56,13 @@ describe('UNet against MONAI golden values (reference architecture, 1×1×32³)'
     const labels = tf.tidy(() => tf.cast(tf.greater(input, 0.5), 'float32')) as tf.Tensor5D;
     const named = net.namedParameters();
     const names = [...named.keys()];
+    // MONAI's DiceCELoss(to_onehot_y=True, softmax=True), as in the golden train step.
+    const loss = new DiceCELoss({ toOnehotY: true, softmax: true });
     let trainOut: Float32Array | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const logits = net.apply(input, { training: true });
       trainOut = tensorToChannelsFirst(logits).data;
-      return localDiceCE(logits, labels);
+      return loss.compute(logits, labels);
     }, [...named.values()]);
     expect(maxAbsDiff(trainOut!, readF32('output_train.f32'))).toBeLessThan(1e-4);
     expect(Math.abs(value.dataSync()[0] - golden.train_step.loss)).toBeLessThan(
