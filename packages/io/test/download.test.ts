@@ -324,6 +324,7 @@ describe('downloadAndExtract refuses archives that escape the destination', () =
     ],
     ['a nested ../ path', [{ name: 'ok/../../evil', body: 'pwned' }]],
     ['a Windows ..\\ path', [{ name: '..\\evil', body: 'pwned' }]],
+    ['a ../ directory', [{ name: '../', type: 'directory' }]],
     ['an absolute path', [{ name: '/tmp/voxelkit-abs-evil', body: 'pwned' }]],
     ['a symlink to outside', [{ name: 'ok/link', type: 'symlink', linkname: '../../evil' }]],
     ['an absolute symlink', [{ name: 'link', type: 'symlink', linkname: '/etc/passwd' }]],
@@ -364,6 +365,27 @@ describe('downloadAndExtract refuses archives that escape the destination', () =
     expect(result).toEqual({ topLevel: ['set'], files: 1, bytes: 1 });
     expect(await readdir(path.join(tmp, 'out', 'set'))).toEqual(['a.txt']);
     expect(logger.records.filter((r) => r.level === 'warn')).toHaveLength(1);
+  });
+
+  it('a leading ./ entry (tar -C dir -cf x.tar .) is the destination itself', async () => {
+    const { extractTarArchive } = await import('../src/node.js');
+    const tar = await makeTar([
+      { name: './', type: 'directory' },
+      { name: './set/', type: 'directory' },
+      { name: './set/a.txt', body: 'A' },
+    ]);
+    await writeFile(path.join(tmp, 'dot.tar.gz'), tar);
+    const result = await extractTarArchive(path.join(tmp, 'dot.tar.gz'), path.join(tmp, 'out'));
+    expect(result.topLevel).toEqual(['set']);
+    expect(await readFile(path.join(tmp, 'out', 'set', 'a.txt'), 'utf8')).toBe('A');
+  });
+
+  it('a file entry named ./ -> FormatError', async () => {
+    const { extractTarArchive } = await import('../src/node.js');
+    await writeFile(path.join(tmp, 'x.tar'), await makeTar([{ name: '.', body: 'x' }], false));
+    await expect(extractTarArchive(path.join(tmp, 'x.tar'), path.join(tmp, 'out'))).rejects.toThrow(
+      /empty name/,
+    );
   });
 
   it('a corrupt gzip stream -> FormatError and nothing extracted', async () => {

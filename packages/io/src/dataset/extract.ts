@@ -119,6 +119,11 @@ async function extractInto(
       const header = entry.header;
       const field = `entries[${index++}]`;
       options.signal?.throwIfAborted();
+      if (header.type === 'directory' && isRootDirectory(header.name)) {
+        // `./` (as written by `tar -C dir -cf x.tar .`) is the destination itself.
+        entry.resume();
+        continue;
+      }
       const relative = safeRelativePath(header.name, archivePath, field);
       const target = path.join(staging, ...relative);
       switch (header.type) {
@@ -163,6 +168,11 @@ async function extractInto(
     });
   }
   return { files, bytes };
+}
+
+/** True for `.`, `./`, `.//.` and the like: names that denote the extraction root. */
+function isRootDirectory(name: string): boolean {
+  return /^\.([\\/]+\.)*[\\/]*$/.test(name);
 }
 
 /** Splits an entry name into safe path segments, or throws. */
