@@ -64,8 +64,11 @@ export interface InvertdOptions {
  */
 export class Invertd implements Transform {
   readonly name = 'Invertd';
+  /** Record keys of the predictions mapped back. */
   readonly keys: string[];
+  /** Key of the reference volume whose history is undone. */
   readonly origKey: string;
+  /** Interpolation per key when undoing a resampling. */
   readonly modes: InterpolationMode[];
   private readonly inverters: Record<string, Inverter>;
   private readonly skip: Set<string>;

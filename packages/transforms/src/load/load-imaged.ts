@@ -33,6 +33,7 @@ export interface LoadImagedOptions {
  */
 export class LoadImaged implements Transform {
   readonly name = 'LoadImaged';
+  /** Record keys holding file paths. */
   readonly keys: string[];
   private readonly reader?: VolumeReader;
   private readonly logger?: Logger;

@@ -7,7 +7,9 @@ import { allocate, ArgumentError, multiplyAffines, identity } from '@voxelkit/co
 
 /** A spatial box: `start` inclusive, `end` exclusive, per axis `[X, Y, Z]`; may leave the image. */
 export interface SpatialBox {
+  /** First voxel of the box per axis (inclusive; may be negative). */
   start: [number, number, number];
+  /** One past the last voxel per axis (exclusive; may exceed the image). */
   end: [number, number, number];
 }
 

@@ -54,8 +54,11 @@ export interface CropParams {
  */
 export class CropForegroundd implements InvertibleTransform {
   readonly name = 'CropForegroundd';
+  /** Record keys of the volumes cropped. */
   readonly keys: string[];
+  /** Key of the volume whose foreground defines the box. */
   readonly sourceKey: string;
+  /** Selection, margin, clamping and divisibility options of the box. */
   readonly boxOptions: ForegroundBoxOptions;
 
   constructor(options: CropForegrounddOptions) {

@@ -25,7 +25,9 @@ export interface EnsureChannelFirstdOptions {
  */
 export class EnsureChannelFirstd implements Transform {
   readonly name = 'EnsureChannelFirstd';
+  /** Record keys of the volumes checked. */
   readonly keys: string[];
+  /** Where 4-D inputs keep their channels (0 = first, -1 = last). */
   readonly channelDim: 0 | -1;
 
   constructor(options: EnsureChannelFirstdOptions) {

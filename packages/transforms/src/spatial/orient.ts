@@ -5,12 +5,19 @@
 import type { AxisTransform, Volume } from '@voxelkit/core';
 import {
   allocate,
-  axcodesFromAffine,
   orientationFromAffine,
   orientationTransform,
   parseAxcodes,
   reorientAffine,
 } from '@voxelkit/core';
+
+/** Result of {@link orient}. */
+export interface OrientResult {
+  /** The reoriented volume. */
+  volume: Volume;
+  /** The permutation/flip that was applied (for undoing it). */
+  transform: AxisTransform;
+}
 
 /**
  * Reorients `volume` so that its voxel axes follow `axcodes` (nibabel's `io_orientation` rules,
@@ -27,10 +34,7 @@ import {
  * const { volume: ras } = orient(lpsVolume, 'RAS'); // i and j reversed
  * ```
  */
-export function orient(
-  volume: Volume,
-  axcodes: string,
-): { volume: Volume; transform: AxisTransform } {
+export function orient(volume: Volume, axcodes: string): OrientResult {
   const target = parseAxcodes(axcodes);
   const transform = orientationTransform(orientationFromAffine(volume.affine), target);
   return { volume: applyAxisTransform(volume, transform), transform };
@@ -89,9 +93,4 @@ export function invertAxisTransform(transform: AxisTransform): AxisTransform {
     flip[transform.perm[a]] = transform.flip[a];
   }
   return { perm, flip };
-}
-
-/** Orientation codes of a volume (re-exported convenience for messages and tests). */
-export function orientationOf(volume: Volume): string {
-  return axcodesFromAffine(volume.affine);
 }

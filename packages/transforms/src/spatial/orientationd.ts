@@ -20,6 +20,7 @@ export interface OrientationParams {
   [key: string]: unknown;
   /** Output axis `a` read source axis `perm[a]`, reversed when `flip[a]`. */
   perm: [number, number, number];
+  /** Whether output axis `a` runs backwards along source axis `perm[a]`. */
   flip: [boolean, boolean, boolean];
   /** The affine before reorientation (row-major, 16 numbers). */
   originalAffine: number[];
@@ -40,7 +41,9 @@ export interface OrientationParams {
  */
 export class Orientationd implements InvertibleTransform {
   readonly name = 'Orientationd';
+  /** Record keys of the volumes reoriented. */
   readonly keys: string[];
+  /** Target orientation codes (upper case). */
   readonly axcodes: string;
 
   constructor(options: OrientationdOptions) {

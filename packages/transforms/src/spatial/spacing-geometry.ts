@@ -116,6 +116,14 @@ export function zoomAffine(affine: Affine, spacing: readonly number[], diagonal 
   return out;
 }
 
+/** Result of {@link shapeAndOffset}. */
+export interface GridShapeAndOffset {
+  /** Output spatial shape `[X, Y, Z]`. */
+  shape: [number, number, number];
+  /** World position (mm) of output voxel 0. */
+  offset: [number, number, number];
+}
+
 /**
  * Output shape and world offset of the grid `outAffine` (translation ignored) that covers the
  * source grid (MONAI `compute_shape_offset`, `scale_extent=False`).
@@ -124,7 +132,7 @@ export function shapeAndOffset(
   shape: readonly number[],
   inAffine: Affine,
   outAffine: Affine,
-): { shape: [number, number, number]; offset: [number, number, number] } {
+): GridShapeAndOffset {
   const toOut = multiplyAffines(invertAffine(outAffine), inAffine);
   const corners: number[][] = [];
   for (const i of [0, shape[0] - 1]) {

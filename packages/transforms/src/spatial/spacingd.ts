@@ -107,9 +107,13 @@ export interface SpacingParams {
  */
 export class Spacingd implements InvertibleTransform {
   readonly name = 'Spacingd';
+  /** Record keys of the volumes resampled. */
   readonly keys: string[];
+  /** Target voxel size in mm. */
   readonly pixdim: number[];
+  /** Interpolation per key. */
   readonly modes: InterpolationMode[];
+  /** Padding, corner alignment and diagonal options shared by all keys. */
   readonly options: SpacingOptions;
 
   constructor(options: SpacingdOptions) {
