@@ -173,16 +173,30 @@ describe('downloadAndExtract with a local HTTP server', () => {
     expect(requests).toHaveLength(1);
   });
 
-  it('an MD5 mismatch deletes the download and throws a DataError on field md5', async () => {
-    routes.set('/spleen-mini.tar.gz', { body: archive });
+  it('a corrupted download (one byte flipped) fails the MD5 check and is deleted', async () => {
+    const corrupted = Buffer.from(archive);
+    corrupted[corrupted.length >> 1] ^= 0xff;
+    routes.set('/spleen-mini.tar.gz', { body: corrupted });
     const dest = path.join(tmp, 'data');
-    const wrong = '0123456789abcdef0123456789abcdef';
     const error = await downloadAndExtract(`${base}/spleen-mini.tar.gz`, dest, {
-      md5: wrong,
+      md5: md5(archive),
     }).catch((e) => e);
     expect(error).toBeInstanceOf(DataError);
-    expect(error.details).toMatchObject({ field: 'md5', expected: wrong, actual: md5(archive) });
+    expect(error.details).toMatchObject({
+      field: 'md5',
+      expected: md5(archive),
+      actual: md5(corrupted),
+    });
+    // Neither the archive nor its .part file nor an extracted folder is left behind.
     expect(await readdir(dest)).toEqual([]);
+  });
+
+  it('an upper-case expected MD5 is accepted', async () => {
+    routes.set('/spleen-mini.tar.gz', { body: archive });
+    const result = await downloadAndExtract(`${base}/spleen-mini.tar.gz`, tmp, {
+      md5: md5(archive).toUpperCase(),
+    });
+    expect(result.downloaded).toBe(true);
   });
 
   it('a connection closed mid-body is resumed with a Range request and completes', async () => {
