@@ -49,6 +49,7 @@ interface TrainFlags extends CommonFlags {
   seed?: string;
   epochs?: string;
   roi?: string;
+  pixdim?: string;
   channels?: string;
   strides?: string;
   resUnits?: string;
@@ -101,6 +102,7 @@ common(
     .option('--seed <n>', 'seed of split, initialisation and augmentation (default 0)')
     .option('--epochs <n>', 'number of epochs')
     .option('--roi <size>', 'patch / window size, e.g. 96 or 96,96,64')
+    .option('--pixdim <mm>', 'voxel spacing after resampling, e.g. 1.5,1.5,2')
     .option('--channels <list>', 'UNet channels per level, e.g. 16,32,64,128,256')
     .option('--strides <list>', 'UNet strides between levels, e.g. 2,2,2,2')
     .option('--res-units <n>', 'residual units per UNet block')
@@ -229,6 +231,7 @@ function flagLayer(flags: TrainFlags): Partial<SpleenConfig> {
     seed: num(flags.seed, '--seed'),
     epochs: num(flags.epochs, '--epochs'),
     roiSize: flags.roi ? parseTriple(flags.roi, '--roi') : undefined,
+    pixdim: flags.pixdim ? parseTriple(flags.pixdim, '--pixdim') : undefined,
     channels: flags.channels ? parseList(flags.channels, '--channels') : undefined,
     strides: flags.strides ? parseList(flags.strides, '--strides') : undefined,
     numResUnits: num(flags.resUnits, '--res-units'),

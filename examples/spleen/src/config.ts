@@ -86,14 +86,17 @@ const REFERENCE: Omit<SpleenConfig, 'preset' | 'dataDir'> = {
  * TensorFlow.js CPU backend. Deviations from the reference are listed in docs/spleen.md.
  */
 const CPU_SIZED: Partial<SpleenConfig> = {
+  // 3 mm voxels: a 32³ patch then sees 96 mm (about a whole spleen) and whole-scan validation
+  // costs 8× less than at 1.5 × 1.5 × 2 mm.
+  pixdim: [3, 3, 3],
   roiSize: [32, 32, 32],
   channels: [8, 16, 32, 64],
   strides: [2, 2, 2],
   numResUnits: 1,
   lr: 3e-3,
-  epochs: 60,
-  valInterval: 10,
-  numSamples: 4,
+  epochs: 150,
+  valInterval: 25,
+  overlap: 0.25,
 };
 
 /** The proof-test model: seconds per epoch on any machine. */
@@ -108,8 +111,8 @@ const TINY: Partial<SpleenConfig> = {
   epochs: 3,
   valInterval: 1,
   numSamples: 2,
-  swBatchSize: 16,
-  overlap: 0.25,
+  swBatchSize: 32,
+  overlap: 0,
 };
 
 /**
@@ -187,6 +190,12 @@ export function validateConfig(config: SpleenConfig): void {
     throw new ArgumentError('roiSize needs 3 values', { field: 'roiSize', actual: config.roiSize });
   }
   config.roiSize.forEach((v, i) => positiveInt(`roiSize[${i}]`, v));
+  if (config.pixdim.length !== 3 || config.pixdim.some((v) => !(v > 0))) {
+    throw new ArgumentError('pixdim needs 3 positive spacings in mm', {
+      field: 'pixdim',
+      actual: config.pixdim,
+    });
+  }
   if (config.channels.length !== config.strides.length + 1) {
     throw new ArgumentError('channels needs one more entry than strides', {
       field: 'channels',

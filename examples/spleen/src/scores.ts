@@ -1,16 +1,20 @@
 /**
- * Per-case scores of a predicted class map against its label: foreground Dice (MONAI
- * `DiceMetric(include_background=False)` after argmax / one-hot), and distances in mm.
+ * Per-case scores of a predicted class map against its label, with `@voxelkit/metrics`:
+ * foreground Dice (MONAI `DiceMetric(include_background=False)` after argmax / one-hot), the
+ * 95th-percentile Hausdorff distance and the surface Dice in mm.
  */
+import { DiceMetric, hausdorffDistance95, surfaceDice } from '@voxelkit/metrics';
 import type { CaseMetrics } from './runFolder.js';
 
 /** Surface-Dice tolerance in mm. */
 export const SURFACE_TOLERANCE_MM = 2;
 
 /**
- * Scores `prediction` against `label` (both class indices over `[X, Y, Z]`).
+ * Scores `prediction` against `label` (both class indices over `[X, Y, Z]`, row-major).
  *
  * @param spacing - voxel size in mm, for the distance metrics.
+ * @returns Dice (NaN when the label is empty, MONAI's `ignore_empty`), HD95 in mm and surface
+ *   Dice at {@link SURFACE_TOLERANCE_MM} mm.
  */
 export function caseMetrics(
   name: string,
@@ -19,25 +23,25 @@ export function caseMetrics(
   shape: number[],
   spacing: readonly number[],
 ): CaseMetrics {
-  void shape;
-  void spacing;
-  return { name, dice: foregroundDice(prediction, label) };
-}
-
-/**
- * Dice of class 1: `2|P∩G| / (|P| + |G|)`. When both are empty MONAI's DiceMetric reports NaN
- * (ignore_empty); we keep that convention so an empty case is visible rather than a perfect 1.
- */
-export function foregroundDice(prediction: ArrayLike<number>, label: ArrayLike<number>): number {
-  let inter = 0;
-  let p = 0;
-  let g = 0;
-  for (let i = 0; i < label.length; i++) {
-    const a = prediction[i] > 0 ? 1 : 0;
-    const b = label[i] > 0 ? 1 : 0;
-    inter += a & b;
-    p += a;
-    g += b;
-  }
-  return g === 0 ? NaN : (2 * inter) / (p + g);
+  const [X, Y, Z] = shape;
+  const n = X * Y * Z;
+  const oneHot = (classes: ArrayLike<number>) => {
+    const out = new Uint8Array(2 * n);
+    for (let i = 0; i < n; i++) out[(classes[i] > 0 ? n : 0) + i] = 1;
+    return { data: out, shape: [1, 2, X, Y, Z] };
+  };
+  const dice = new DiceMetric({ includeBackground: false }).accumulate(
+    oneHot(prediction),
+    oneHot(label),
+  )[0];
+  const pred = { data: prediction, shape: [X, Y, Z] };
+  const target = { data: label, shape: [X, Y, Z] };
+  const voxel: [number, number, number] = [spacing[0], spacing[1], spacing[2]];
+  return {
+    name,
+    dice,
+    hd95: hausdorffDistance95(pred, target, voxel),
+    surfaceDice: surfaceDice(pred, target, voxel, SURFACE_TOLERANCE_MM),
+    surfaceTolerance: SURFACE_TOLERANCE_MM,
+  };
 }

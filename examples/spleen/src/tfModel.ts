@@ -3,14 +3,22 @@
  * decoupled weight decay, and a checkpoint format that holds every variable (weights, batch-norm
  * statistics, optimiser moments, step count) so a resumed run continues bit for bit.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { channelsFirstToTensor, tensorToChannelsFirst } from '@voxelkit/backend';
-import { FormatError } from '@voxelkit/core';
+import { DataError, FormatError } from '@voxelkit/core';
+import { DiceCELoss } from '@voxelkit/losses';
+import {
+  UNet,
+  encodeSafetensors,
+  loadSafetensors,
+  readSafetensors,
+  type StateDict,
+} from '@voxelkit/nets';
 import type { SpleenConfig } from './config.js';
 import { writeFileAtomic } from './files.js';
-import { LocalUNet, type Network } from './localUnet.js';
 import type { Batch, ModelFactory, SegmentationModel } from './model.js';
 
 /** AdamW constants (PyTorch defaults). */
@@ -18,17 +26,21 @@ const BETA1 = 0.9;
 const BETA2 = 0.999;
 const ADAM_EPSILON = 1e-8;
 
-/** Builds the TensorFlow.js model for `config`. */
+/** Builds the TensorFlow.js model for `config`: MONAI's UNet from `@voxelkit/nets`. */
 export const createTfModel: ModelFactory = async (config: SpleenConfig) => {
-  const network = new LocalUNet({
-    inChannels: 1,
-    outChannels: 2,
-    channels: config.channels,
-    strides: config.strides,
-    numResUnits: config.numResUnits,
-    seed: config.seed,
-  });
-  return new TfSegmentationModel(network, config);
+  const unet = new UNet(
+    {
+      spatialDims: 3,
+      inChannels: 1,
+      outChannels: 2,
+      channels: config.channels,
+      strides: config.strides,
+      numResUnits: config.numResUnits,
+      norm: config.norm,
+    },
+    { seed: config.seed },
+  );
+  return new TfSegmentationModel(unet, config);
 };
 
 class TfSegmentationModel implements SegmentationModel {
@@ -37,17 +49,18 @@ class TfSegmentationModel implements SegmentationModel {
   private readonly v: tf.Variable[];
   private step = 0;
 
+  private readonly names: string[];
+  private readonly loss = new DiceCELoss({ toOnehotY: true, softmax: true });
+
   constructor(
-    private readonly network: Network & { commitRunningStatistics?: () => void },
+    private readonly network: UNet,
     private readonly config: SpleenConfig,
   ) {
-    this.parameterCount = network.trainableVariables.reduce((s, v) => s + v.size, 0);
-    this.m = network.trainableVariables.map((p) =>
-      tf.variable(tf.zerosLike(p), false, `${p.name}.exp_avg`),
-    );
-    this.v = network.trainableVariables.map((p) =>
-      tf.variable(tf.zerosLike(p), false, `${p.name}.exp_avg_sq`),
-    );
+    this.parameterCount = network.numParameters();
+    const named = [...network.namedParameters().entries()];
+    this.names = named.map(([name]) => name);
+    this.m = named.map(([, p]) => tf.variable(tf.zerosLike(p), false));
+    this.v = named.map(([, p]) => tf.variable(tf.zerosLike(p), false));
   }
 
   async trainStep(images: Batch, labels: Batch, lr: number): Promise<number> {
@@ -55,7 +68,7 @@ class TfSegmentationModel implements SegmentationModel {
     const y = channelsFirstToTensor(labels.data, labels.shape);
     const params = this.network.trainableVariables;
     const { value, grads } = tf.variableGrads(
-      () => diceCELoss(this.network.apply(x, { training: true }), y),
+      () => this.loss.compute(this.network.apply(x, { training: true }), y),
       params,
     );
     this.step++;
@@ -76,7 +89,6 @@ class TfSegmentationModel implements SegmentationModel {
         p.assign(tf.sub(decayed, tf.mul(update, lr)));
       });
     });
-    this.network.commitRunningStatistics?.();
     const loss = (await value.data())[0];
     tf.dispose([x, y, value, ...Object.values(grads)]);
     return loss;
@@ -95,73 +107,62 @@ class TfSegmentationModel implements SegmentationModel {
 
   async save(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
-    const variables = this.allVariables();
-    const entries: { name: string; shape: number[]; offset: number; length: number }[] = [];
-    let offset = 0;
-    for (const v of variables) {
-      entries.push({ name: v.name, shape: v.shape, offset, length: v.size });
-      offset += v.size;
-    }
-    const data = new Float32Array(offset);
-    for (const [i, v] of variables.entries()) data.set(await v.data(), entries[i].offset);
-    await writeFileAtomic(join(dir, 'weights.bin'), new Uint8Array(data.buffer));
+    // The model in PyTorch names and layout (loadable by MONAI through safetensors.torch).
     await writeFileAtomic(
-      join(dir, 'index.json'),
-      JSON.stringify({ format: 'voxelkit-spleen-1', step: this.step, entries }, null, 1),
+      join(dir, 'model.safetensors'),
+      encodeSafetensors(this.network.stateDict()),
+    );
+    const moments: StateDict = new Map();
+    this.names.forEach((name, i) => {
+      moments.set(`${name}.exp_avg`, {
+        shape: this.m[i].shape,
+        data: Float32Array.from(this.m[i].dataSync()),
+      });
+      moments.set(`${name}.exp_avg_sq`, {
+        shape: this.v[i].shape,
+        data: Float32Array.from(this.v[i].dataSync()),
+      });
+    });
+    await writeFileAtomic(
+      join(dir, 'optimizer.safetensors'),
+      encodeSafetensors(moments, { step: String(this.step) }),
     );
   }
 
   async load(dir: string): Promise<void> {
-    const indexPath = join(dir, 'index.json');
-    const index = JSON.parse(await readFile(indexPath, 'utf8')) as {
-      step: number;
-      entries: { name: string; shape: number[]; offset: number; length: number }[];
-    };
-    const bytes = await readFile(join(dir, 'weights.bin'));
-    const data = new Float32Array(
-      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-    );
-    const byName = new Map(index.entries.map((e) => [e.name, e]));
-    for (const v of this.allVariables()) {
-      const entry = byName.get(v.name);
-      if (!entry || entry.shape.join(',') !== v.shape.join(',')) {
-        throw new FormatError(
-          'checkpoint does not match the model (different channels or strides?)',
-          {
-            file: indexPath,
-            field: v.name,
-            expected: v.shape,
+    const modelPath = join(dir, 'model.safetensors');
+    this.network.loadStateDict(loadSafetensors(await readBytes(modelPath), modelPath));
+    const optimizerPath = join(dir, 'optimizer.safetensors');
+    if (!existsSync(optimizerPath)) return; // weights only (e.g. an exported model): fine for inference
+    const file = readSafetensors(await readBytes(optimizerPath), optimizerPath);
+    const moments = loadSafetensors(await readBytes(optimizerPath), optimizerPath);
+    this.names.forEach((name, i) => {
+      for (const [suffix, target] of [
+        ['exp_avg', this.m[i]],
+        ['exp_avg_sq', this.v[i]],
+      ] as const) {
+        const entry = moments.get(`${name}.${suffix}`);
+        if (!entry || entry.shape.join(',') !== target.shape.join(',')) {
+          throw new FormatError('optimizer state does not match the model', {
+            file: optimizerPath,
+            field: `${name}.${suffix}`,
+            expected: target.shape,
             actual: entry?.shape ?? 'missing',
-          },
-        );
+          });
+        }
+        target.assign(tf.tensor(entry.data, entry.shape));
       }
-      v.assign(tf.tensor(data.subarray(entry.offset, entry.offset + entry.length), entry.shape));
-    }
-    this.step = index.step;
+    });
+    this.step = Number(file.metadata?.step ?? 0);
   }
 
   dispose(): void {
-    tf.dispose([...this.allVariables()]);
-  }
-
-  private allVariables(): tf.Variable[] {
-    return [...this.network.stateVariables, ...this.m, ...this.v];
+    this.network.dispose();
+    tf.dispose([...this.m, ...this.v]);
   }
 }
 
-/**
- * DiceCE as MONAI's `DiceCELoss(to_onehot_y=True, softmax=True)`: Dice loss on softmax
- * probabilities against the one-hot label (per sample and channel, background included,
- * smoothing 1e-5) plus mean cross-entropy, weights 1 and 1.
- */
-function diceCELoss(logits: tf.Tensor5D, label: tf.Tensor5D): tf.Scalar {
-  const classes = logits.shape[4];
-  const target = tf.oneHot(tf.cast(tf.squeeze(label, [4]), 'int32'), classes) as tf.Tensor5D;
-  const probs = tf.softmax(logits);
-  const axes = [1, 2, 3];
-  const intersection = tf.sum(tf.mul(probs, target), axes);
-  const denominator = tf.add(tf.sum(probs, axes), tf.sum(target, axes));
-  const dice = tf.sub(1, tf.div(tf.add(tf.mul(intersection, 2), 1e-5), tf.add(denominator, 1e-5)));
-  const ce = tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 4)));
-  return tf.add(tf.mean(dice), ce) as tf.Scalar;
+async function readBytes(path: string): Promise<Uint8Array> {
+  if (!existsSync(path)) throw new DataError('checkpoint file not found', { file: path });
+  return new Uint8Array(await readFile(path));
 }

@@ -33,6 +33,8 @@ export interface TrainingState {
   bestDice: number;
   bestEpoch: number;
   history: MetricsRecord[];
+  /** Compute backend that produced this state (a resume on another may differ in the last bits). */
+  backend?: string;
 }
 
 /** Options of {@link train}. */
@@ -45,6 +47,8 @@ export interface TrainOptions {
   resume?: boolean;
   /** Train even when the memory estimate exceeds free memory. */
   force?: boolean;
+  /** Name of the compute backend in use, recorded in checkpoints. */
+  backend?: string;
 }
 
 /** Summary returned when training ends. */
@@ -126,9 +130,25 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   logger.info(
     `UNet ${config.channels.join('-')} (strides ${config.strides.join(',')}), ${model.parameterCount.toLocaleString('en')} parameters`,
   );
-  let state: TrainingState = { epoch: 0, bestDice: -Infinity, bestEpoch: 0, history: [] };
+  let state: TrainingState = {
+    epoch: 0,
+    bestDice: -Infinity,
+    bestEpoch: 0,
+    history: [],
+    backend: options.backend,
+  };
   if (options.resume) {
     state = await restore(runDir, model, config, logger);
+    if (
+      state.backend !== undefined &&
+      options.backend !== undefined &&
+      state.backend !== options.backend
+    ) {
+      logger.warn(
+        `the run was trained on the ${state.backend} backend and continues on ${options.backend}: results will not match an uninterrupted run bit for bit`,
+      );
+    }
+    state.backend = options.backend;
     // metrics.jsonl may hold an epoch written after the last checkpoint: the checkpoint wins.
     await writeMetrics(runDir, state.history);
   }

@@ -40,8 +40,8 @@ export function lineChartSvg(series: Series[], options: LineChartOptions): strin
   );
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]);
-  let [x0, x1] = options.xRange ?? [Math.min(...xs, 0), Math.max(...xs, 1)];
-  if (x1 <= x0) x1 = x0 + 1;
+  const [x0, x1raw] = options.xRange ?? [Math.min(...xs, 0), Math.max(...xs, 1)];
+  const x1 = x1raw > x0 ? x1raw : x0 + 1;
   let [y0, y1] = options.yRange ?? padRange(Math.min(...ys), Math.max(...ys));
   if (!Number.isFinite(y0) || !Number.isFinite(y1)) [y0, y1] = [0, 1];
   if (y1 <= y0) y1 = y0 + 1;
