@@ -125,6 +125,28 @@ describe('Invertd on the real CT spleen_ts003', () => {
   });
 });
 
+describe('Invertd after a padded crop', () => {
+  it('undoes CropForegroundd with allowSmaller=false (box partly outside the image)', () => {
+    const data = new Float32Array(3 * 2 * 2);
+    data[0] = 7; // voxel (0, 0, 0)
+    const image = createVolume(data, [1, 3, 2, 2]);
+    const pre = new CropForegroundd({
+      keys: ['image'],
+      sourceKey: 'image',
+      margin: 2,
+      allowSmaller: false,
+    }).apply({ image }, ctx);
+    expect((pre.image as Volume).shape).toEqual([1, 5, 5, 5]);
+    const back = new Invertd({ keys: ['pred'], origKey: 'image' }).apply({
+      ...pre,
+      pred: pre.image,
+    }).pred as Volume;
+    expect(back.shape).toEqual([1, 3, 2, 2]);
+    expect(Array.from(back.data)).toEqual(Array.from(data));
+    expect(Array.from(back.affine)).toEqual(Array.from(image.affine));
+  });
+});
+
 describe('Invertd errors', () => {
   const v = createVolume(new Float32Array(8), [1, 2, 2, 2]);
 

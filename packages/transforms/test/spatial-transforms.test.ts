@@ -231,6 +231,24 @@ describe('Spacingd', () => {
     expect(Array.from(g.affine.slice(3, 12).filter((_, i) => i % 4 === 0))).toEqual([1, 2, 3]);
   });
 
+  it('resamples every channel of a multi-channel volume like a single-channel one', () => {
+    const a = affineFromRows([
+      [0.9, 0, 0, 1],
+      [0, 1.1, 0, 2],
+      [0, 0, 2, 3],
+    ]);
+    const one = Float32Array.from({ length: 5 * 6 * 7 }, (_, i) => Math.sin(i));
+    const two = Float32Array.from({ length: 5 * 6 * 7 }, (_, i) => Math.cos(i));
+    const both = new Float32Array(2 * one.length);
+    both.set(one);
+    both.set(two, one.length);
+    const r1 = resampleToSpacing(createVolume(one, [1, 5, 6, 7], a), [0.7, 0.7, 1.3]);
+    const r2 = resampleToSpacing(createVolume(two, [1, 5, 6, 7], a), [0.7, 0.7, 1.3]);
+    const rb = resampleToSpacing(createVolume(both, [2, 5, 6, 7], a), [0.7, 0.7, 1.3]);
+    expect(rb.shape).toEqual([2, ...r1.shape.slice(1)]);
+    expect(Array.from(rb.data)).toEqual([...Array.from(r1.data), ...Array.from(r2.data)]);
+  });
+
   it('general (cross-axis) resampling equals the exact axis permutation', () => {
     const v = createVolume(
       arange(60),

@@ -8,6 +8,7 @@ import { perKey, requireVolume, withOperation, withoutLastOperation } from './re
 import type { InterpolationMode, PaddingMode } from './resample.js';
 import { resampleToGrid } from './resample.js';
 import { AFFINE_TOLERANCE, spacingGrid } from './spacing-geometry.js';
+import { solveAffine } from './grid-coordinates.js';
 
 /** Options of {@link resampleToSpacing}. */
 export interface SpacingOptions {
@@ -23,9 +24,9 @@ export interface SpacingOptions {
 
 /**
  * Resamples one channel-first volume to voxel size `pixdim` (mm) by MONAI 1.4's `Spacing` rules
- * (output shape, affine and the "unchanged" shortcut; see `spacing-geometry.ts`). When the new
- * grid equals the old one within 1e-3 (affine entries) and the shape is unchanged, the data are
- * returned as they are (bilinear: converted to float32, as MONAI does).
+ * (output shape, affine and the "unchanged" shortcut; see `spacing-geometry.ts`). When the shape
+ * is unchanged and either the affines or the voxel-to-voxel map and the identity agree within
+ * 1e-3, the data are returned as they are (bilinear: converted to float32, as MONAI does).
  *
  * @param volume - channel-first `[C, X, Y, Z]`.
  * @param pixdim - target voxel size in mm, 1 to 3 values (missing values repeat the last one;
@@ -64,7 +65,10 @@ export function resampleOrKeep(
   options: { mode?: InterpolationMode; paddingMode?: PaddingMode } = {},
 ): Volume {
   const sameShape = shape.every((s, a) => s === volume.shape[a + 1]);
-  if (sameShape && sameGrid(volume.affine, affine)) {
+  if (
+    sameShape &&
+    (sameGrid(volume.affine, affine) || isNearIdentity(solveAffine(volume.affine, affine)))
+  ) {
     if ((options.mode ?? 'bilinear') === 'bilinear' && volume.dtype !== 'float32') {
       return { ...volume, data: Float32Array.from(volume.data), dtype: 'float32' };
     }
@@ -168,6 +172,15 @@ export function invertSpacing(
     affine: Float64Array.from(p.originalAffine),
     meta: withoutLastOperation(volume.meta),
   };
+}
+
+/** MONAI's second "unchanged" test: the voxel-to-voxel map is the identity within 1e-3. */
+function isNearIdentity(xform: Float64Array): boolean {
+  for (let i = 0; i < 16; i++) {
+    const target = i % 5 === 0 ? 1 : 0;
+    if (Math.abs(xform[i] - target) > AFFINE_TOLERANCE + 1e-5 * Math.abs(target)) return false;
+  }
+  return true;
 }
 
 function sameGrid(a: Float64Array, b: Float64Array): boolean {
