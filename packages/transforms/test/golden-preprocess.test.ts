@@ -124,4 +124,12 @@ describe('MONAI golden ct_lps_train (scale, crop, orientation, spacing)', () => 
     expectStep(c, 'Orientationd', orientation.apply(record(c, 'CropForegroundd')), 0, 0);
     expectStep(c, 'Spacingd', spacing(c).apply(record(c, 'Orientationd')), 1e-5, 0);
   });
+
+  it('the whole train chain on our own outputs matches the final golden step', () => {
+    let r = scale(c, record(c, 'LoadImaged'));
+    r = crop.apply(r, ctx) as DataRecord;
+    r = orientation.apply(r);
+    r = spacing(c).apply(r);
+    expectStep(c, 'Spacingd', r, 1e-5, 0);
+  });
 });
