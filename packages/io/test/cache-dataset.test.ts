@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, DataError, FormatError, type Rng } from '@voxelkit/core';
+import {
+  ArgumentError,
+  DataError,
+  FormatError,
+  createMemoryLogger,
+  type Rng,
+} from '@voxelkit/core';
 import {
   CacheDataset,
   LocalPipeline,
@@ -51,6 +57,29 @@ describe('CacheDataset cache size', () => {
     expect(calls.filter((c) => c === 'case0' || c === 'case1')).toHaveLength(2);
     expect(calls.filter((c) => c === 'case2')).toHaveLength(3);
     expect(calls.filter((c) => c === 'case3')).toHaveLength(3);
+  });
+
+  it('init() logs the cached bytes: 2 cases x Float32Array(4) = 32 bytes', async () => {
+    const { load } = counter();
+    const logger = createMemoryLogger();
+    const ds = new CacheDataset(items(4), [load, mutatingRandom], { cacheRate: 0.5, logger });
+    expect(await ds.cachedBytes()).toBe(0);
+    await ds.init();
+    expect(await ds.cachedBytes()).toBe(32);
+    expect(logger.records.at(-1)).toMatchObject({
+      level: 'info',
+      fields: { cached: 2, cases: 4, bytes: 32 },
+    });
+  });
+
+  it('without random transforms, get() returns copies of the cache without running anything', async () => {
+    const { calls, load } = counter();
+    const ds = new CacheDataset(items(1), [load]);
+    const a = (await ds.get(0, 0)) as { image: { data: Float32Array } };
+    a.image.data[0] = 100;
+    const b = (await ds.get(0, 1)) as { image: { data: Float32Array } };
+    expect(b.image.data[0]).toBe(1);
+    expect(calls).toEqual(['case0']);
   });
 
   it('the smaller of cacheNum and cacheRate * N wins (floor, like MONAI)', () => {

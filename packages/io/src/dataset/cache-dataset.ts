@@ -174,8 +174,33 @@ export class CacheDataset implements EpochDataset {
     this.logger.info('CacheDataset: cache filled', {
       cached: total,
       cases: this.items.length,
+      bytes: await this.cachedBytes(),
       seconds: (Date.now() - started) / 1000,
     });
+  }
+
+  /**
+   * Bytes held by typed arrays in the cache (volumes dominate a cache's memory). Each buffer is
+   * counted once, however many views share it; cases not prepared yet count zero.
+   */
+  async cachedBytes(): Promise<number> {
+    const prepared = await Promise.allSettled(this.cache.values());
+    const buffers = new Set<ArrayBufferLike>();
+    const seen = new Set<object>();
+    const visit = (value: unknown) => {
+      if (value === null || typeof value !== 'object' || seen.has(value)) return;
+      seen.add(value);
+      if (ArrayBuffer.isView(value)) {
+        buffers.add(value.buffer);
+        return;
+      }
+      const children = value instanceof Map ? value.values() : Object.values(value);
+      for (const child of children) visit(child);
+    };
+    for (const result of prepared) if (result.status === 'fulfilled') visit(result.value.records);
+    let bytes = 0;
+    for (const buffer of buffers) bytes += buffer.byteLength;
+    return bytes;
   }
 
   /**
@@ -213,6 +238,11 @@ export class CacheDataset implements EpochDataset {
       return out.multi ? out.records : out.records[0];
     }
     const base = await this.prepared(index);
+    if (this.split === this.runner.steps.length) {
+      // Nothing random (e.g. a validation pipeline): no run, so no round trip to a worker.
+      const records = this.copyCache ? cloneRecord(base.records) : base.records;
+      return base.multi ? records : records[0];
+    }
     // Cached records are shared between accesses: the random tail must work on a copy.
     const copy = this.copyCache && !this.runner.copiesInput;
     const out = await this.runner.run({
