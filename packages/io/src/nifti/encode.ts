@@ -174,20 +174,20 @@ function writeVoxels(
   const [C, X, Y, Z] = shape;
   const Ctor = data.constructor as new (b: ArrayBufferLike, o: number, n: number) => TypedArray;
   const dst = new Ctor(out.buffer, out.byteOffset + at, data.length);
-  const XY = X * Y;
   const YZ = Y * Z;
-  const T = 32;
+  // Innermost loop writes contiguous x (file order), mirroring the reader's kernel.
+  const T = 16;
   for (let c = 0; c < C; c++) {
     const base = c * X * YZ;
     for (let y = 0; y < Y; y++) {
-      for (let x0 = 0; x0 < X; x0 += T) {
-        const x1 = Math.min(x0 + T, X);
-        for (let z0 = 0; z0 < Z; z0 += T) {
-          const z1 = Math.min(z0 + T, Z);
-          for (let x = x0; x < x1; x++) {
-            let i = base + x * YZ + y * Z + z0;
-            let o = base + (z0 * Y + y) * X + x;
-            for (let z = z0; z < z1; z++, i++, o += XY) dst[o] = data[i];
+      for (let z0 = 0; z0 < Z; z0 += T) {
+        const z1 = Math.min(z0 + T, Z);
+        for (let x0 = 0; x0 < X; x0 += T) {
+          const x1 = Math.min(x0 + T, X);
+          for (let z = z0; z < z1; z++) {
+            let i = base + x0 * YZ + y * Z + z;
+            let o = base + (z * Y + y) * X + x0;
+            for (let x = x0; x < x1; x++, i += YZ, o++) dst[o] = data[i];
           }
         }
       }
