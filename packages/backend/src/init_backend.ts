@@ -23,6 +23,11 @@ export interface InitBackendOptions {
   prefer?: BackendName;
   /** Receives the one `info` line naming the choice, plus `debug` lines for each rejected path. */
   logger?: Logger;
+  /**
+   * Options passed to `@voxelkit/backend-native`'s `registerNativeKernels` (e.g.
+   * `{ threads: 4 }`); see that package for the accepted keys.
+   */
+  nativeOptions?: Record<string, unknown>;
 }
 
 /** What {@link initBackend} chose. */
@@ -97,7 +102,7 @@ export async function chooseBackend(
   const forcedName = env[BACKEND_ENV_VAR]?.trim();
   if (forcedName !== undefined && forcedName !== '') {
     const name = checkName(forcedName, BACKEND_ENV_VAR);
-    const outcome = await tryBackend(name, load);
+    const outcome = await tryBackend(name, load, options.nativeOptions);
     if (!outcome.ok) {
       throw new ResourceError(`${BACKEND_ENV_VAR}=${name} was requested but cannot be used`, {
         field: BACKEND_ENV_VAR,
@@ -114,7 +119,7 @@ export async function chooseBackend(
   const order = [first, ...ORDER.filter((n) => n !== first)];
   const rejected: BackendInfo['rejected'] = [];
   for (const name of order) {
-    const outcome = await tryBackend(name, load);
+    const outcome = await tryBackend(name, load, options.nativeOptions);
     if (outcome.ok) {
       const info: BackendInfo = { name, tfBackend: tf.getBackend(), forced: false, rejected };
       logger.info(`compute backend: ${name}`, { ...info });
@@ -129,7 +134,11 @@ export async function chooseBackend(
 
 type Outcome = { ok: true } | { ok: false; reason: string };
 
-async function tryBackend(name: BackendName, load: ModuleLoader): Promise<Outcome> {
+async function tryBackend(
+  name: BackendName,
+  load: ModuleLoader,
+  nativeOptions: Record<string, unknown> = {},
+): Promise<Outcome> {
   try {
     if (name === 'tfjs-node-gpu') {
       await load('@tensorflow/tfjs-node-gpu');
@@ -143,10 +152,12 @@ async function tryBackend(name: BackendName, load: ModuleLoader): Promise<Outcom
       if (typeof register !== 'function') {
         return { ok: false, reason: '@voxelkit/backend-native has no registerNativeKernels()' };
       }
-      if ((register as () => unknown)() !== true) {
+      if ((register as (o: Record<string, unknown>) => unknown)(nativeOptions) !== true) {
+        const why = mod.nativeUnavailableReason;
+        const detail = typeof why === 'function' ? (why as () => unknown)() : undefined;
         return {
           ok: false,
-          reason: 'native kernels unavailable (addon not built or not loadable)',
+          reason: `native kernels unavailable: ${detail ?? 'addon not built or not loadable'}`,
         };
       }
     }

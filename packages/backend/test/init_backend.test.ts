@@ -25,23 +25,28 @@ describe('backend selection', () => {
   });
 
   it('takes native kernels when @voxelkit/backend-native registers them', async () => {
-    let calls = 0;
+    const calls: unknown[] = [];
     const loader = fakeLoader({
-      '@voxelkit/backend-native': { registerNativeKernels: () => (calls++, true) },
+      '@voxelkit/backend-native': {
+        registerNativeKernels: (options: unknown) => (calls.push(options), true),
+      },
     });
-    const info = await chooseBackend({}, {}, loader);
+    const info = await chooseBackend({ nativeOptions: { threads: 2 } }, {}, loader);
     expect(info).toMatchObject({ name: 'native', tfBackend: 'cpu', forced: false });
-    expect(calls).toBe(1);
+    expect(calls).toEqual([{ threads: 2 }]);
   });
 
   it('skips native kernels that report themselves unavailable', async () => {
     const loader = fakeLoader({
-      '@voxelkit/backend-native': { registerNativeKernels: () => false },
+      '@voxelkit/backend-native': {
+        registerNativeKernels: () => false,
+        nativeUnavailableReason: () => 'libtorch not found',
+      },
     });
     const info = await chooseBackend({ prefer: 'native' }, {}, loader);
     expect(info.name).toBe('cpu');
     expect(info.rejected).toEqual([
-      { name: 'native', reason: expect.stringMatching(/unavailable/) },
+      { name: 'native', reason: 'native kernels unavailable: libtorch not found' },
       { name: 'tfjs-node-gpu', reason: expect.stringMatching(/Cannot find module/) },
     ]);
   });
