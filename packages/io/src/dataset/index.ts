@@ -1,8 +1,8 @@
 /**
- * The data-set API of the main `@voxelkit/io` entry: types, the train/validation split, the
- * cache data set, the data loader, the Decathlon download constants, and lazy wrappers of the
- * two Node-only functions of the contract. Nothing here imports a `node:` module at top level;
- * the Node-only implementations (reading `dataset.json`, downloading, extracting) are in
+ * The data-set API of the main `@voxelkit/io` entry, safe for browsers: types, the
+ * train/validation split, the cache data set and pipeline runners, the data loader, and the
+ * Decathlon download constants. Nothing here reaches a `node:` module, even lazily; the
+ * Node-only functions (reading `dataset.json`, downloading, extracting, worker threads) are in
  * `./node.ts`, published as `@voxelkit/io/node`.
  */
 export * from './types.js';
@@ -12,4 +12,3 @@ export * from './pipeline.js';
 export * from './cache-dataset.js';
 export * from './data-loader.js';
 export * from './msd.js';
-export * from './lazy-node.js';
