@@ -8,6 +8,8 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   resolve: {
     alias: [
+      // Node-only subpath export of @voxelkit/io (dataset.json loading, download).
+      { find: /^@voxelkit\/io\/node$/, replacement: `${root}packages/io/src/node.ts` },
       {
         find: /^@voxelkit\/([a-z0-9-]+)$/,
         replacement: `${root}packages/$1/src/index.ts`,
