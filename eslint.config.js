@@ -9,6 +9,8 @@ export default tseslint.config(
       '**/build/**',
       'docs/api/**',
       'runs/**',
+      '.tmp/**',
+      'test/docs/.generated/**',
       '**/*.cjs',
     ],
   },
