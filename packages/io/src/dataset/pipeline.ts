@@ -36,6 +36,7 @@ export interface PipelineRun {
   stages: PipelineStage[];
   /** The case id, for messages. */
   recordName: string;
+  /** Receives what the transforms log. */
   logger: Logger;
 }
 
