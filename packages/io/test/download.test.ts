@@ -9,7 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DataError, FormatError, createMemoryLogger, type ProgressEvent } from '@voxelkit/core';
+import {
+  DataError,
+  FormatError,
+  ResourceError,
+  createMemoryLogger,
+  type ProgressEvent,
+} from '@voxelkit/core';
 import { downloadAndExtract, downloadFile, loadDecathlonDataset } from '../src/node.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -69,6 +75,8 @@ interface Served {
   cutFirstAt?: number;
   /** Send this many body bytes, then go silent (socket left open), on the first request only. */
   stallFirstAt?: number;
+  /** Announce this Content-Length (and send a few bytes only). */
+  fakeLength?: number;
   /** Answer 200 with the whole body even when a Range is asked for. */
   ignoreRange?: boolean;
   status?: number;
@@ -100,6 +108,11 @@ beforeAll(async () => {
         'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
       });
       res.end(body.subarray(start));
+      return;
+    }
+    if (route.fakeLength !== undefined) {
+      res.writeHead(200, { 'content-length': route.fakeLength });
+      res.write(body.subarray(0, 16));
       return;
     }
     res.writeHead(200, { 'content-length': body.length });
@@ -287,6 +300,16 @@ describe('downloadAndExtract with a local HTTP server', () => {
     });
     expect(result).toMatchObject({ downloaded: false, extracted: true });
     expect(requests).toHaveLength(0);
+  });
+
+  it('a download larger than the free disk space -> ResourceError before writing, no retry', async () => {
+    routes.set('/huge.tar', { body: archive, fakeLength: 2 ** 50 });
+    const file = path.join(tmp, 'huge.tar');
+    const error = await downloadFile(`${base}/huge.tar`, file, { retryDelayMs: 1 }).catch((e) => e);
+    expect(error).toBeInstanceOf(ResourceError);
+    expect(error.details).toMatchObject({ field: 'content-length', actual: 2 ** 50 });
+    expect(requests).toHaveLength(1);
+    expect(existsSync(`${file}.part`)).toBe(false);
   });
 
   it('HTTP 404 -> DataError on the status, without retries', async () => {

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, stat, truncate, unlink } from 'node:fs/promises';
+import { mkdir, rename, stat, statfs, truncate, unlink } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import {
   ArgumentError,
   DataError,
+  ResourceError,
   VoxelkitError,
   silentLogger,
   type Logger,
@@ -154,7 +155,8 @@ export async function downloadAndExtract(
  * @param filePath - final location; its folder is created if missing.
  * @param options - MD5, progress, logger, abort signal, retry policy, idle timeout.
  * @throws DataError for an MD5 mismatch (the part file is deleted), an HTTP error status or a
- *   transfer that fails after all retries; ArgumentError for a bad URL or MD5 string.
+ *   transfer that fails after all retries; ResourceError when the announced size exceeds the
+ *   free disk space (checked before writing); ArgumentError for a bad URL or MD5 string.
  */
 export async function downloadFile(
   url: string,
@@ -297,6 +299,14 @@ async function transfer(
 
   const length = Number(response.headers['content-length'] ?? NaN);
   const total = Number.isFinite(length) ? start + length : 0;
+  if (Number.isFinite(length)) {
+    try {
+      await checkFreeSpace(path.dirname(path.resolve(part)), length, url);
+    } catch (error) {
+      response.destroy();
+      throw error;
+    }
+  }
   let done = start;
   let reported = 0;
   const counter = new Transform({
@@ -324,6 +334,21 @@ async function transfer(
 
 /** A transfer failure worth retrying (dropped connection, 5xx, unusable range answer). */
 class TransferInterrupted extends DataError {}
+
+/** Fails early, before writing, when the file system cannot hold `bytes` more. */
+async function checkFreeSpace(dir: string, bytes: number, url: string): Promise<void> {
+  const stats = await statfs(dir).catch(() => undefined);
+  if (!stats) return; // statfs unsupported here: let the write fail instead
+  const free = stats.bavail * stats.bsize;
+  if (bytes > free) {
+    throw new ResourceError('not enough free disk space for the download', {
+      file: url,
+      field: 'content-length',
+      expected: `at most ${free} bytes (free in ${dir})`,
+      actual: bytes,
+    });
+  }
+}
 
 function retriableError(url: string, message: string, cause?: unknown): DataError {
   return new TransferInterrupted(message, { file: url, field: 'transfer', cause });
