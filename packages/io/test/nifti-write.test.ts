@@ -122,12 +122,17 @@ describe('nifti writer header', () => {
     const plain = createVolume(new Uint8Array(2 * 8), [2, 2, 2, 2]);
     expect(readNiftiHeader(encodeNifti(plain)).dim).toEqual([4, 2, 2, 2, 2, 1, 1, 1]);
   });
-  it('rejects shapes NIfTI-1 cannot hold and singular affines', () => {
+  it('rejects shapes NIfTI-1 cannot hold, singular affines and a dtype that does not match the data', () => {
     expect(() => encodeNifti(createVolume(new Uint8Array(40000), [1, 40000, 1, 1]))).toThrow(
       /32767/,
     );
     const flat = createVolume(new Uint8Array(8), [1, 2, 2, 2], new Float64Array(16));
     expect(() => encodeNifti(flat)).toThrow(/affine/);
+    const mislabelled = {
+      ...createVolume(new Int16Array(8), [1, 2, 2, 2]),
+      dtype: 'float32' as const,
+    };
+    expect(() => encodeNifti(mislabelled)).toThrow(/dtype/);
   });
 });
 

@@ -6,6 +6,7 @@
 import { gzipSync } from 'fflate';
 import {
   ArgumentError,
+  dtypeOf,
   isSingularAffine,
   numel,
   type TypedArray,
@@ -121,6 +122,13 @@ function checkWritable(volume: Volume): void {
       field: 'data.length',
       expected: numel(shape),
       actual: data.length,
+    });
+  }
+  if (dtypeOf(data) !== volume.dtype) {
+    throw new ArgumentError('volume dtype does not match its data array', {
+      field: 'dtype',
+      expected: dtypeOf(data),
+      actual: volume.dtype,
     });
   }
   if (affine.length !== 16 || isSingularAffine(affine)) {
