@@ -141,6 +141,7 @@ async function tryBackend(
 ): Promise<Outcome> {
   try {
     if (name === 'tfjs-node-gpu') {
+      // Limitation: exercised only with a simulated loader; tfjs-node-gpu cannot install here.
       await load('@tensorflow/tfjs-node-gpu');
       if (!(await tf.setBackend('tensorflow'))) return { ok: false, reason: 'setBackend failed' };
       return smokeTest();

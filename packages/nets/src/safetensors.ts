@@ -61,6 +61,7 @@ export function loadSafetensors(bytes: Uint8Array, filename?: string): StateDict
 
 /** Like {@link loadSafetensors}, also returning stored dtypes and `__metadata__`. */
 export function readSafetensors(bytes: Uint8Array, filename?: string): SafetensorsFile {
+  // Limitation: the whole file is held in memory and decoded element by element (no zero-copy).
   const fail = (message: string, field?: string, expected?: unknown, actual?: unknown): never => {
     throw new FormatError(`safetensors: ${message}`, { file: filename, field, expected, actual });
   };

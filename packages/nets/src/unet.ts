@@ -311,6 +311,8 @@ function upLayer(
   ]);
 }
 
+// Limitation: 3D only, one integer stride/kernel per level, ADN order "NDA" and PReLU fixed —
+// the options of MONAI's UNet that the spleen pipeline uses (see docs/nets.md).
 function resolveConfig(config: UNetConfig): Required<UNetConfig> {
   const c: Required<UNetConfig> = {
     kernelSize: 3,

@@ -132,6 +132,7 @@ export async function saveCheckpoint(
       eps: state.eps,
       weightDecay: state.weightDecay,
     };
+    // Limitation: moments are stored in tfjs layout, so they do not load into a PyTorch optimiser.
     for (const [name, m] of state.moments) {
       tensors.set(`optimizer.exp_avg.${name}`, { shape: m.shape, data: m.expAvg });
       tensors.set(`optimizer.exp_avg_sq.${name}`, { shape: m.shape, data: m.expAvgSq });

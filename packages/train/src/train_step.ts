@@ -44,6 +44,7 @@ export interface TrainStepArgs {
  * ```
  */
 export function trainStep({ model, loss, optimizer, batch }: TrainStepArgs): number {
+  // Limitation: synchronous — the event loop is blocked for the whole step (seconds on tfjs-cpu).
   const compute = typeof loss === 'function' ? loss : loss.compute.bind(loss);
   const value = tf.tidy(() => {
     const { value: lossValue, grads } = tf.variableGrads(

@@ -34,6 +34,7 @@ export class Dropout implements Module {
 
   apply(x: tf.Tensor5D, ctx: ForwardContext): tf.Tensor5D {
     if (!ctx.training || this.rate === 0) return x;
+    // Limitation: tf.dropout draws from Math.random-based seeds, so dropout > 0 is not reproducible.
     return tf.dropout(x, this.rate) as tf.Tensor5D;
   }
 
