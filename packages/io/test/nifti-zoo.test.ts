@@ -21,6 +21,9 @@ interface Expected {
   dtype: string;
   vox_offset: number;
   pixdim: number[];
+  scl_slope_on_disk: number;
+  scl_inter_on_disk: number;
+  first_values_raw: number[];
   applied_slope: number;
   applied_inter: number;
   qform_code: number;
@@ -93,6 +96,12 @@ describe('nifti zoo decodes like nibabel', () => {
       const close = (a: number, b: number) =>
         expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(b)));
       exp.first_values_scaled.forEach((v, i) => close(fileOrderValue(vol, i), v));
+      // The on-disk scaling fields, and the raw values through nibabel's applied slope/inter.
+      expect(h.scl_slope).toBe(Math.fround(exp.scl_slope_on_disk));
+      expect(h.scl_inter).toBe(Math.fround(exp.scl_inter_on_disk));
+      exp.first_values_raw.forEach((raw, i) =>
+        close(fileOrderValue(vol, i), raw * exp.applied_slope + exp.applied_inter),
+      );
       const [cx, cy, cz] = exp.center_index;
       const cc = channelOf(exp.center_index, exp.shape);
       const [, X, Y, Z] = vol.shape;
