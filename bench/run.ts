@@ -5,7 +5,8 @@
  *
  *   pnpm bench             kernels + UNet step (native) + PyTorch reference
  *   pnpm bench --quick     kernels only
- *   pnpm bench --full      also the tfjs-cpu UNet step at 64³ (slow: ~1 min idle)
+ *   pnpm bench --full      also the UNet step at 64³ with native conv3d only and with tfjs-cpu
+ *                          only (slow: a few minutes idle)
  *
  * Needs /usr/bin/python3 with torch (Debian python3-torch) for the PyTorch columns and the built
  * native addon (packages/backend-native, libtorch-dev) for the native columns; missing parts are
@@ -144,12 +145,18 @@ function main() {
       }
     | undefined;
   let stepTfjs: typeof step;
+  let stepConv: typeof step;
   let ref:
     | { runs: Record<string, { train_step_median_s: number; forward_eval_median_s: number }> }
     | undefined;
   if (!quick) {
     step = runVitestTask('unet-step', { BENCH_SIZES: '96,64', BENCH_REPEATS: '3' }) as typeof step;
     if (full) {
+      stepConv = runVitestTask('unet-step', {
+        BENCH_SIZES: '64',
+        BENCH_REPEATS: '1',
+        BENCH_NATIVE_KERNELS: 'conv3d',
+      }) as typeof step;
       stepTfjs = runVitestTask('unet-step', {
         BENCH_SIZES: '64',
         BENCH_REPEATS: '1',
@@ -233,11 +240,13 @@ function main() {
       const key = `2x1x${r.size}x${r.size}x${r.size}`;
       const p = ref?.runs[key];
       const t = stepTfjs?.results.find((x) => x.size === r.size);
+      const c = stepConv?.results.find((x) => x.size === r.size);
       return [
         `2x1x${r.size}^3`,
         fmt(r.trainStepSeconds as number),
         fmt(p?.train_step_median_s),
         p ? ((r.trainStepSeconds as number) / p.train_step_median_s).toFixed(2) : '–',
+        fmt(c?.trainStepSeconds as number | undefined),
         fmt(t?.trainStepSeconds as number | undefined),
         fmt(r.forwardSeconds as number),
         fmt(p?.forward_eval_median_s),

@@ -16,6 +16,8 @@ import { registerNativeKernels, unregisterNativeKernels } from '@voxelkit/backen
 import { buildBenchUNet, diceCELoss } from './unet.js';
 
 const impl = process.env.BENCH_STEP_IMPL ?? 'native';
+// 'all' (default) or 'conv3d': which kernels registerNativeKernels replaces.
+const scope = process.env.BENCH_NATIVE_KERNELS === 'conv3d' ? 'conv3d' : 'all';
 const sizes = (process.env.BENCH_SIZES ?? '96,64').split(',').map(Number);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const profileSize = Number(process.env.BENCH_PROFILE_SIZE ?? sizes[0]);
@@ -28,7 +30,7 @@ function median(values: number[]): number {
 it('unet training step', async () => {
   await tf.setBackend('cpu');
   unregisterNativeKernels();
-  if (impl === 'native' && !registerNativeKernels({ threads: 2 })) {
+  if (impl === 'native' && !registerNativeKernels({ threads: 2, kernels: scope })) {
     throw new Error('native kernels requested but the addon does not load');
   }
   const results: Record<string, unknown>[] = [];
@@ -72,6 +74,7 @@ it('unet training step', async () => {
       size,
       batch: 2,
       impl,
+      kernels: impl === 'native' ? scope : 'none',
       trainStepSeconds: median(stepTimes),
       forwardSeconds: median(forwardTimes),
     });
@@ -95,6 +98,6 @@ it('unet training step', async () => {
   unregisterNativeKernels();
   writeFileSync(
     process.env.BENCH_OUT ?? '/tmp/voxelkit-bench-unet.json',
-    JSON.stringify({ impl, results, profileSize, profile }, null, 2),
+    JSON.stringify({ impl, kernels: scope, results, profileSize, profile }, null, 2),
   );
 });

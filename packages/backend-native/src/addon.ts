@@ -83,13 +83,23 @@ export const DEFAULT_ADDON_PATH = path.resolve(
 const cache = new Map<string, AddonLoadResult>();
 
 /**
- * Loads the addon at `addonPath` once (results are cached per path). Never throws.
+ * Loads the addon at `addonPath` once (results are cached per path). Never throws. With the
+ * environment variable `VOXELKIT_NATIVE_DISABLE=1` it reports the addon as unavailable.
  *
  * @param addonPath - absolute path of a `.node` file; defaults to {@link DEFAULT_ADDON_PATH}.
  * @returns `{ ok: true, addon }`, or `{ ok: false, reason }` when the file is missing, libtorch
  *   cannot be loaded, or the file is not our addon.
  */
 export function loadAddon(addonPath: string = DEFAULT_ADDON_PATH): AddonLoadResult {
+  // Lets CI (and users chasing a suspected native bug) run the tfjs fallback path on a machine
+  // where the addon is built.
+  if (typeof process !== 'undefined' && process.env.VOXELKIT_NATIVE_DISABLE === '1') {
+    return {
+      ok: false,
+      reason: 'native addon disabled (VOXELKIT_NATIVE_DISABLE=1)',
+      path: addonPath,
+    };
+  }
   const cached = cache.get(addonPath);
   if (cached) return cached;
   let result: AddonLoadResult;

@@ -1,21 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import {
-  DEFAULT_ADDON_PATH,
-  registerNativeKernels,
-  unregisterNativeKernels,
-} from '@voxelkit/backend-native';
+import { registerNativeKernels, unregisterNativeKernels } from '@voxelkit/backend-native';
 
 import { conv3dRef, conv3dTransposeRef, randomValues, type Shape5 } from './reference.js';
-
-const expectNative =
-  process.env.VOXELKIT_EXPECT_NATIVE === undefined
-    ? existsSync(DEFAULT_ADDON_PATH)
-    : process.env.VOXELKIT_EXPECT_NATIVE === '1';
+import { expectNative } from './expect-native.js';
 
 // A down-then-up chain like a UNet level: y = conv3d(x, w1, stride 2, same),
 // z = conv3dTranspose(y, w2, stride 2, same), loss = sum(z * r). Odd and even sizes so that

@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
-import { existsSync } from 'node:fs';
 import { createMemoryLogger } from '@voxelkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
-  DEFAULT_ADDON_PATH,
   isNativeAvailable,
   nativeUnavailableReason,
   nativeKernelCallCounts,
@@ -22,13 +20,7 @@ import {
   randomValues,
   type Shape5,
 } from './reference.js';
-
-// CI sets VOXELKIT_EXPECT_NATIVE=1 after building the addon and =0 on the no-libtorch job.
-// Unset (a developer machine): the addon must load exactly when its build output exists.
-const expectNative =
-  process.env.VOXELKIT_EXPECT_NATIVE === undefined
-    ? existsSync(DEFAULT_ADDON_PATH)
-    : process.env.VOXELKIT_EXPECT_NATIVE === '1';
+import { expectNative } from './expect-native.js';
 
 const TOLERANCE = 2e-5;
 
@@ -111,12 +103,30 @@ describe('addon availability', () => {
   });
 
   it('reports a missing addon with a reason instead of throwing', () => {
-    const bogus = '/nonexistent/voxelkit_native.node';
-    expect(isNativeAvailable(bogus)).toBe(false);
-    const logger = createMemoryLogger();
-    expect(registerNativeKernels({ addonPath: bogus, logger })).toBe(false);
-    expect(nativeUnavailableReason(bogus)).toMatch(/not built.*libtorch-dev/);
-    expect(logger.records.map((r) => r.message).join('\n')).toMatch(/not registered.*not built/);
+    const saved = process.env.VOXELKIT_NATIVE_DISABLE;
+    delete process.env.VOXELKIT_NATIVE_DISABLE;
+    try {
+      const bogus = '/nonexistent/voxelkit_native.node';
+      expect(isNativeAvailable(bogus)).toBe(false);
+      const logger = createMemoryLogger();
+      expect(registerNativeKernels({ addonPath: bogus, logger })).toBe(false);
+      expect(nativeUnavailableReason(bogus)).toMatch(/not built.*libtorch-dev/);
+      expect(logger.records.map((r) => r.message).join('\n')).toMatch(/not registered.*not built/);
+    } finally {
+      if (saved !== undefined) process.env.VOXELKIT_NATIVE_DISABLE = saved;
+    }
+  });
+
+  it('reports the addon as unavailable while VOXELKIT_NATIVE_DISABLE=1', () => {
+    const saved = process.env.VOXELKIT_NATIVE_DISABLE;
+    process.env.VOXELKIT_NATIVE_DISABLE = '1';
+    try {
+      expect(isNativeAvailable()).toBe(false);
+      expect(nativeUnavailableReason()).toMatch(/disabled/);
+    } finally {
+      if (saved === undefined) delete process.env.VOXELKIT_NATIVE_DISABLE;
+      else process.env.VOXELKIT_NATIVE_DISABLE = saved;
+    }
   });
 
   it('rejects a bad thread count with a typed error', () => {

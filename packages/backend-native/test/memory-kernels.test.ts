@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
-  DEFAULT_ADDON_PATH,
   MIN_NATIVE_ELEMENTS,
   nativeKernelCallCounts,
   nativeKernelNames,
@@ -13,11 +11,7 @@ import {
 } from '@voxelkit/backend-native';
 
 import { maxRelativeError, randomValues } from './reference.js';
-
-const expectNative =
-  process.env.VOXELKIT_EXPECT_NATIVE === undefined
-    ? existsSync(DEFAULT_ADDON_PATH)
-    : process.env.VOXELKIT_EXPECT_NATIVE === '1';
+import { expectNative } from './expect-native.js';
 
 // A UNet-like activation: 2 × 12×10×9 voxels × 16 channels = 34 560 values (above the
 // native threshold), and the shapes its elementwise partners have in a training step.
