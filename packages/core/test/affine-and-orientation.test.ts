@@ -16,9 +16,25 @@ import {
 describe('axcodesFromAffine', () => {
   it('reads RAS, LPS and permuted codes', () => {
     expect(axcodesFromAffine(identity())).toBe('RAS');
-    expect(axcodesFromAffine(affineFromRows([[-1, 0, 0, 0], [0, -1, 0, 0], [0, 0, 1, 0]]))).toBe('LPS');
+    expect(
+      axcodesFromAffine(
+        affineFromRows([
+          [-1, 0, 0, 0],
+          [0, -1, 0, 0],
+          [0, 0, 1, 0],
+        ]),
+      ),
+    ).toBe('LPS');
     // voxel i -> -y (P), j -> -x (L), k -> -z (I)
-    expect(axcodesFromAffine(affineFromRows([[0, -2, 0, 0], [-3, 0, 0, 0], [0, 0, -1, 0]]))).toBe('PLI');
+    expect(
+      axcodesFromAffine(
+        affineFromRows([
+          [0, -2, 0, 0],
+          [-3, 0, 0, 0],
+          [0, 0, -1, 0],
+        ]),
+      ),
+    ).toBe('PLI');
   });
 
   it('picks the nearest axis of an oblique affine (10 degrees)', () => {
@@ -34,7 +50,11 @@ describe('axcodesFromAffine', () => {
 
 describe('orientation transform (cases.md #11 A)', () => {
   it('maps diag(-1,-1,1) to RAS with the hand-computed affine', () => {
-    const affine = affineFromRows([[-1, 0, 0, 0], [0, -1, 0, 0], [0, 0, 1, 0]]);
+    const affine = affineFromRows([
+      [-1, 0, 0, 0],
+      [0, -1, 0, 0],
+      [0, 0, 1, 0],
+    ]);
     const t = orientationTransform(axcodesFromAffine(affine), 'RAS');
     expect(t).toEqual({ perm: [0, 1, 2], flip: [true, true, false] });
     const out = reorientAffine(affine, [2, 3, 4], t);
@@ -47,12 +67,17 @@ describe('orientation transform (cases.md #11 A)', () => {
     for (let i = 0; i < 2; i++)
       for (let j = 0; j < 3; j++)
         for (let k = 0; k < 4; k++) {
-          expect(applyAffine(out, [i, j, k])).toEqual(applyAffine(affine, [1 - i, 2 - j, k]).map((v) => v + 0));
+          expect(applyAffine(out, [i, j, k])).toEqual(
+            applyAffine(affine, [1 - i, 2 - j, k]).map((v) => v + 0),
+          );
         }
   });
 
   it('is a no-op when source and target agree', () => {
-    expect(orientationTransform('RAS', 'RAS')).toEqual({ perm: [0, 1, 2], flip: [false, false, false] });
+    expect(orientationTransform('RAS', 'RAS')).toEqual({
+      perm: [0, 1, 2],
+      flip: [false, false, false],
+    });
   });
 
   it('rejects malformed codes', () => {
@@ -63,13 +88,25 @@ describe('orientation transform (cases.md #11 A)', () => {
 
 describe('affine arithmetic', () => {
   it('inverts and multiplies back to identity', () => {
-    const a = affineFromRows([[0, 2, 0, 10], [3, 0, 0, 20], [0, 0, -4, 30]]);
+    const a = affineFromRows([
+      [0, 2, 0, 10],
+      [3, 0, 0, 20],
+      [0, 0, -4, 30],
+    ]);
     const p = multiplyAffines(a, invertAffine(a));
     for (let i = 0; i < 16; i++) expect(p[i]).toBeCloseTo(identity()[i], 12);
   });
 
   it('computes spacing from column norms', () => {
-    expect(spacingFromAffine(affineFromRows([[0, 2, 0, 0], [3, 0, 0, 0], [0, 0, -4, 0]]))).toEqual([3, 2, 4]);
+    expect(
+      spacingFromAffine(
+        affineFromRows([
+          [0, 2, 0, 0],
+          [3, 0, 0, 0],
+          [0, 0, -4, 0],
+        ]),
+      ),
+    ).toEqual([3, 2, 4]);
   });
 
   it('throws on a singular affine', () => {
