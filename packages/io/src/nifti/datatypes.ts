@@ -30,7 +30,10 @@ const SUPPORTED: readonly NiftiDatatype[] = [
   { code: 1280, name: 'uint64', bytes: 8, dtype: 'float64', int64: true },
 ];
 
-/** Codes defined by nifti1.h that voxelkit does not decode (named in the error message). */
+/**
+ * Codes defined by nifti1.h that voxelkit does not decode (named in the error message).
+ */
+// Limitation: complex, RGB/RGBA, float128 and binary data are rejected, not decoded.
 export const UNSUPPORTED_DATATYPES: Readonly<Record<number, string>> = {
   1: 'binary',
   32: 'complex64',

@@ -108,6 +108,8 @@ export function encodeNifti(volume: Volume, options: EncodeNiftiOptions = {}): U
   return options.gzip ? gzipSync(out, { level: options.level ?? 6 }) : out;
 }
 
+// Limitation: the writer emits NIfTI-1 only (dims <= 32767), single-file, little-endian, with no
+// extensions; NIfTI-2 and .hdr/.img output are not implemented.
 function checkWritable(volume: Volume): void {
   const { shape, data, affine } = volume;
   if (shape.length !== 4 || shape.some((s) => !Number.isInteger(s) || s < 1 || s > 32767)) {

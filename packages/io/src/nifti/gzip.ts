@@ -120,6 +120,8 @@ export function gunzipExact(
   return gunzipStreaming(bytes, expected, file);
 }
 
+// Limitation: this multi-member path does not verify the per-member CRC-32 and holds the decoded
+// chunks plus the final buffer (about 2x memory); loadNifti's zlib path checks every member.
 function gunzipStreaming(bytes: Uint8Array, expected: number, file?: string): Uint8Array {
   const chunks: Uint8Array[] = [];
   let total = 0;

@@ -280,7 +280,10 @@ function checkMagic(header: NiftiHeader, bytes: Uint8Array, file: string | undef
   }
 }
 
-/** Lists extensions between the header and vox_offset, as far as `view` reaches; never throws. */
+/**
+ * Lists extensions between the header and vox_offset, as far as `view` reaches; never throws.
+ */
+// Limitation: extension contents are skipped (only esize, ecode and offset are reported).
 function listExtensions(
   header: NiftiHeader,
   view: DataView,

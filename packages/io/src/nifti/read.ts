@@ -182,6 +182,7 @@ export function planNiftiRead(
         actual: d,
       });
     }
+    // Limitation: a zero spatial size is an error here (nibabel would return an empty array).
     if (d === 0 && i <= 3) {
       throw new FormatError('spatial dimension size is 0', {
         file,
@@ -307,6 +308,7 @@ function scaling(
     });
   }
   if (slope === 1 && inter === 0) return { scaled: false, slope: 1, inter: 0 };
+  // Limitation: scaled int32/uint32 become float32 (the contract), exact only below 2^24.
   return { scaled: true, slope, inter };
 }
 
