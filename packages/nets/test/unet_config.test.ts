@@ -134,6 +134,22 @@ describe('UNet input and weight validation', () => {
     small.dispose();
   });
 
+  it('maps 1×1×96³ and 1×1×160×160×32 inputs to 2-channel outputs of the same size (cases #23)', () => {
+    // One feature channel per level keeps this cheap; the geometry is what is checked.
+    const thin = new UNet({ ...net.config, channels: [1, 1, 1, 1, 1] });
+    // (A full 160³ volume costs ~9 s of CPU on tfjs-cpu; 160×160×32 checks the same axis sizes.)
+    for (const [a, b, c] of [
+      [96, 96, 96],
+      [160, 160, 32],
+    ]) {
+      const x = tf.zeros([1, a, b, c, 1]) as tf.Tensor5D;
+      const y = thin.apply(x, { training: false });
+      expect(y.shape).toEqual([1, a, b, c, 2]);
+      tf.dispose([x, y]);
+    }
+    thin.dispose();
+  });
+
   it('accepts sizes that are multiples of 16 and returns the same spatial shape', () => {
     const x = tf.zeros([1, 32, 16, 48, 1]) as tf.Tensor5D;
     const y = net.apply(x, { training: false });
