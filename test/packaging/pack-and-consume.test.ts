@@ -4,7 +4,8 @@
  * and as CommonJS. Catches workspace-only paths, missing files in `files`, broken `exports` maps
  * and type declarations that do not resolve.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,19 +17,42 @@ const work = mkdtempSync(path.join(tmpdir(), 'voxelkit-pack-'));
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function run(cmd: string, args: string[], cwd: string): string {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const execFileAsync = promisify(execFile);
+
+/**
+ * Runs a command and returns its stdout. Asynchronous on purpose: a synchronous child process
+ * blocks the test worker for minutes, and vitest then reports an RPC timeout as an error.
+ */
+async function run(cmd: string, args: string[], cwd: string): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(cmd, args, {
+      cwd,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return stdout;
+  } catch (error) {
+    const e = error as Error & { stdout?: string; stderr?: string };
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed in ${cwd}:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`,
+      {
+        cause: error,
+      },
+    );
+  }
 }
 
 const consumerEsm = `
 import { Rng, createVolume, axcodesFromAffine } from '@voxelkit/core';
 import { readNifti } from '@voxelkit/io';
+import { loadDecathlonDataset } from '@voxelkit/io/node';
 import { Orientationd, Compose } from '@voxelkit/transforms';
 import { DiceMetric } from '@voxelkit/metrics';
 import { slidingWindowInference } from '@voxelkit/inferers';
 import { readFileSync } from 'node:fs';
 
 const volume = readNifti(new Uint8Array(readFileSync(process.argv[2])), { filename: process.argv[2] });
+const dataset = await loadDecathlonDataset(process.argv[3]);
 const pipeline = new Compose([new Orientationd({ keys: ['image'], axcodes: 'RAS' })]);
 const out = (await pipeline.apply({ image: volume }, { rng: new Rng(0), logger: console })) as {
   image: typeof volume;
@@ -44,28 +68,43 @@ console.log(JSON.stringify({
   axcodes: axcodesFromAffine(out.image.affine),
   metric: typeof metric.aggregate,
   sw: Array.from(sw.data).length,
+  training: dataset.training.length,
   v: createVolume(new Float32Array(1), [1, 1, 1, 1]).shape,
 }));
 `;
 
+// \`import x = require()\` makes TypeScript resolve the packages' \`require\` condition, so the
+// CommonJS type declarations are checked too (a \`.d.ts\` in a \`"type": "module"\` package is ESM
+// to TypeScript and cannot be required: the \`require\` condition needs its own \`.d.cts\`).
 const consumerCjs = `
-const core = require('@voxelkit/core');
-const io = require('@voxelkit/io');
-const metrics = require('@voxelkit/metrics');
+import core = require('@voxelkit/core');
+import io = require('@voxelkit/io');
+import metrics = require('@voxelkit/metrics');
+import transforms = require('@voxelkit/transforms');
+import inferers = require('@voxelkit/inferers');
 const rng = new core.Rng(0);
-console.log(JSON.stringify({ u: rng.uniform() < 1, read: typeof io.readNifti, dice: typeof metrics.DiceMetric }));
+const flipped: unknown = new transforms.RandFlipd({ keys: ['image'], prob: 1, spatialAxis: [0] });
+console.log(JSON.stringify({
+  u: rng.uniform() < 1,
+  read: typeof io.readNifti,
+  dice: typeof metrics.DiceMetric,
+  flip: typeof flipped,
+  sw: typeof inferers.slidingWindowInference,
+}));
 `;
 
 describe('packed packages in a fresh project', () => {
-  it('install, type-check with skipLibCheck false, and run as ESM and CJS', () => {
-    run('pnpm', ['-r', '--filter', './packages/**', 'run', 'build'], root);
+  it('install, type-check with skipLibCheck false, and run as ESM and CJS', async () => {
+    await run('pnpm', ['-r', '--filter', './packages/**', 'run', 'build'], root);
 
     const tarballs = new Map<string, string>();
     for (const dir of readdirSync(packagesDir)) {
       const pkgDir = path.join(packagesDir, dir);
       const name = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8'))
         .name as string;
-      const out = run('pnpm', ['pack', '--pack-destination', work], pkgDir).trim().split('\n');
+      const out = (await run('pnpm', ['pack', '--pack-destination', work], pkgDir))
+        .trim()
+        .split('\n');
       tarballs.set(name, out[out.length - 1].trim());
     }
 
@@ -101,7 +140,7 @@ describe('packed packages in a fresh project', () => {
     writeFileSync(path.join(project, 'src', 'esm.mts'), consumerEsm);
     writeFileSync(path.join(project, 'src', 'cjs.cts'), consumerCjs);
 
-    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], project);
+    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], project);
     // tfjs-node-gpu must stay optional: nothing pulls it in.
     expect(
       readdirSync(path.join(project, 'node_modules', '@tensorflow'), { withFileTypes: true }).map(
@@ -109,14 +148,22 @@ describe('packed packages in a fresh project', () => {
       ),
     ).not.toContain('tfjs-node-gpu');
 
-    run(path.join(project, 'node_modules', '.bin', 'tsc'), ['-p', '.'], project);
+    await run(path.join(project, 'node_modules', '.bin', 'tsc'), ['-p', '.'], project);
 
     const nifti = path.join(root, 'data', 'spleen-mini', 'imagesTr', 'spleen_ts003.nii.gz');
-    const esm = JSON.parse(run('node', ['dist/esm.mjs', nifti], project));
+    const spleenMini = path.join(root, 'data', 'spleen-mini');
+    const esm = JSON.parse(await run('node', ['dist/esm.mjs', nifti, spleenMini], project));
     expect(esm.shape).toEqual([1, 122, 101, 30]);
     expect(esm.axcodes).toBe('RAS');
     expect(esm.sw).toBe(8);
-    const cjs = JSON.parse(run('node', ['dist/cjs.cjs'], project));
-    expect(cjs).toEqual({ u: true, read: 'function', dice: 'function' });
+    expect(esm.training).toBe(3);
+    const cjs = JSON.parse(await run('node', ['dist/cjs.cjs'], project));
+    expect(cjs).toEqual({
+      u: true,
+      read: 'function',
+      dice: 'function',
+      flip: 'object',
+      sw: 'function',
+    });
   }, 600_000);
 });
