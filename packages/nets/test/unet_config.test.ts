@@ -40,6 +40,25 @@ describe('UNet structure for other configurations', () => {
     net.dispose();
   });
 
+  it('stride 3 (output_padding 2 beyond the full transposed-conv output) keeps the size', () => {
+    const net = new UNet({
+      spatialDims: 3,
+      inChannels: 1,
+      outChannels: 2,
+      channels: [2, 4],
+      strides: [3],
+    });
+    expect(net.sizeDivisor).toBe(3);
+    const x = tf.randomNormal([1, 6, 9, 3, 1]) as tf.Tensor5D;
+    const y = net.apply(x, { training: false });
+    expect(y.shape).toEqual([1, 6, 9, 3, 2]);
+    expect(() => net.apply(tf.zeros([1, 6, 9, 4, 1]) as tf.Tensor5D, { training: false })).toThrow(
+      /nearest valid sizes: 3 or 6/,
+    );
+    tf.dispose([x, y]);
+    net.dispose();
+  });
+
   it('bias=false drops every conv bias; BatchNorm adds weight/bias/running stats', () => {
     const net = new UNet({
       spatialDims: 3,
