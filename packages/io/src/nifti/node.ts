@@ -1,7 +1,9 @@
 /**
  * Node file helpers for NIfTI: `loadNifti` and `saveNifti`. Node built-ins are imported lazily
- * inside the functions (`await import('node:fs/promises')`), so importing `@voxelkit/io` in a
- * browser bundle is safe as long as these two functions are not called there.
+ * inside the functions, through a computed specifier (see {@link importNode}): bundlers such as
+ * esbuild follow `import('node:fs')` with a literal string and fail for the browser platform, but
+ * leave a computed one alone. So a browser bundle of `@voxelkit/io` builds, and only calling
+ * these two functions there fails.
  */
 import { ArgumentError, DataError, FormatError, type Volume } from '@voxelkit/core';
 import { encodeNifti, type EncodeNiftiOptions } from './encode.js';
@@ -35,7 +37,7 @@ const PAIR = /\.(hdr|img)(\.gz)?$/i;
  *   errors of {@link readNifti}.
  */
 export async function loadNifti(path: string, options: LoadNiftiOptions = {}): Promise<Volume> {
-  const fs = await import('node:fs/promises');
+  const fs = await importNode<Fs>('fs/promises');
   const pair = PAIR.exec(path);
   const hdrPath = pair ? path.replace(PAIR, (_m, _e, gz = '') => `.hdr${gz}`) : path;
   const head = await readPrefix(fs, hdrPath, SNIFF_BYTES);
@@ -74,10 +76,10 @@ export async function saveNifti(
     });
   }
   const [fs, zlib, crypto, util] = await Promise.all([
-    import('node:fs/promises'),
-    import('node:zlib'),
-    import('node:crypto'),
-    import('node:util'),
+    importNode<Fs>('fs/promises'),
+    importNode<typeof import('node:zlib')>('zlib'),
+    importNode<typeof import('node:crypto')>('crypto'),
+    importNode<typeof import('node:util')>('util'),
   ]);
   const raw = encodeNifti(volume, { ...options, gzip: false });
   const gzip = options.gzip ?? /\.gz$/i.test(path);
@@ -95,6 +97,16 @@ export async function saveNifti(
 type Fs = typeof import('node:fs/promises');
 
 /**
+ * Imports a Node built-in by a computed name. The specifier is not a string literal on purpose:
+ * browser bundlers then do not try to resolve it (a literal `import('node:zlib')` makes esbuild
+ * fail with "Could not resolve" for `--platform=browser`).
+ */
+async function importNode<T>(name: string): Promise<T> {
+  const specifier = `node:${name}`;
+  return (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as T;
+}
+
+/**
  * Inflates gzip input with Node's zlib (native, off the main thread, multi-member, CRC-checked),
  * which is several times faster than fflate on a large CT. The output is capped a little above
  * what the header needs; a file whose decompressed data exceeds that (trailing bytes) is handed
@@ -103,9 +115,9 @@ type Fs = typeof import('node:fs/promises');
 async function gunzipNative(bytes: Uint8Array, needed: number, file: string): Promise<Uint8Array> {
   if (!isGzip(bytes)) return bytes;
   const [zlib, util, buffer] = await Promise.all([
-    import('node:zlib'),
-    import('node:util'),
-    import('node:buffer'),
+    importNode<typeof import('node:zlib')>('zlib'),
+    importNode<typeof import('node:util')>('util'),
+    importNode<typeof import('node:buffer')>('buffer'),
   ]);
   const cap = Math.min(needed + (1 << 20), buffer.constants.MAX_LENGTH);
   try {
