@@ -1,6 +1,6 @@
 /**
- * The TensorFlow.js implementation of {@link SegmentationModel}: UNet, DiceCE loss, AdamW with
- * decoupled weight decay, and a checkpoint format that holds every variable (weights, batch-norm
+ * The TensorFlow.js implementation of {@link SegmentationModel}: `@voxelkit/nets`' UNet,
+ * `@voxelkit/losses`' DiceCE, `@voxelkit/train`'s AdamW, and a checkpoint format that holds every variable (weights, batch-norm
  * statistics, optimiser moments, step count) so a resumed run continues bit for bit.
  */
 import { existsSync } from 'node:fs';
@@ -8,8 +8,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { channelsFirstToTensor, tensorToChannelsFirst } from '@voxelkit/backend';
-import { DataError, FormatError } from '@voxelkit/core';
+import { DataError } from '@voxelkit/core';
 import { DiceCELoss } from '@voxelkit/losses';
+import { AdamW, type AdamWMoments } from '@voxelkit/train';
 import {
   UNet,
   encodeSafetensors,
@@ -20,11 +21,6 @@ import {
 import type { SpleenConfig } from './config.js';
 import { writeFileAtomic } from './files.js';
 import type { Batch, ModelFactory, SegmentationModel } from './model.js';
-
-/** AdamW constants (PyTorch defaults). */
-const BETA1 = 0.9;
-const BETA2 = 0.999;
-const ADAM_EPSILON = 1e-8;
 
 /** Builds the TensorFlow.js model for `config`: MONAI's UNet from `@voxelkit/nets`. */
 export const createTfModel: ModelFactory = async (config: SpleenConfig) => {
@@ -45,50 +41,29 @@ export const createTfModel: ModelFactory = async (config: SpleenConfig) => {
 
 class TfSegmentationModel implements SegmentationModel {
   readonly parameterCount: number;
-  private readonly m: tf.Variable[];
-  private readonly v: tf.Variable[];
-  private step = 0;
-
-  private readonly names: string[];
+  private readonly optimizer: AdamW;
   private readonly loss = new DiceCELoss({ toOnehotY: true, softmax: true });
 
   constructor(
     private readonly network: UNet,
-    private readonly config: SpleenConfig,
+    config: SpleenConfig,
   ) {
     this.parameterCount = network.numParameters();
-    const named = [...network.namedParameters().entries()];
-    this.names = named.map(([name]) => name);
-    this.m = named.map(([, p]) => tf.variable(tf.zerosLike(p), false));
-    this.v = named.map(([, p]) => tf.variable(tf.zerosLike(p), false));
+    this.optimizer = new AdamW(network.namedParameters(), {
+      lr: config.lr,
+      weightDecay: config.weightDecay,
+    });
   }
 
   async trainStep(images: Batch, labels: Batch, lr: number): Promise<number> {
     const x = channelsFirstToTensor(images.data, images.shape);
     const y = channelsFirstToTensor(labels.data, labels.shape);
-    const params = this.network.trainableVariables;
     const { value, grads } = tf.variableGrads(
       () => this.loss.compute(this.network.apply(x, { training: true }), y),
-      params,
+      this.optimizer.variables,
     );
-    this.step++;
-    const t = this.step;
-    tf.tidy(() => {
-      const c1 = 1 - BETA1 ** t;
-      const c2 = 1 - BETA2 ** t;
-      params.forEach((p, i) => {
-        const g = grads[p.name];
-        // A variable outside the loss's graph (e.g. the unused norm of a conv-only output layer).
-        if (g === undefined || g === null) return;
-        const m = tf.add(tf.mul(this.m[i], BETA1), tf.mul(g, 1 - BETA1));
-        const v = tf.add(tf.mul(this.v[i], BETA2), tf.mul(tf.square(g), 1 - BETA2));
-        this.m[i].assign(m);
-        this.v[i].assign(v);
-        const decayed = tf.mul(p, 1 - lr * this.config.weightDecay);
-        const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), ADAM_EPSILON));
-        p.assign(tf.sub(decayed, tf.mul(update, lr)));
-      });
-    });
+    this.optimizer.lr = lr;
+    this.optimizer.step(grads);
     const loss = (await value.data())[0];
     tf.dispose([x, y, value, ...Object.values(grads)]);
     return loss;
@@ -112,53 +87,55 @@ class TfSegmentationModel implements SegmentationModel {
       join(dir, 'model.safetensors'),
       encodeSafetensors(this.network.stateDict()),
     );
+    const state = this.optimizer.getState();
     const moments: StateDict = new Map();
-    this.names.forEach((name, i) => {
-      moments.set(`${name}.exp_avg`, {
-        shape: this.m[i].shape,
-        data: Float32Array.from(this.m[i].dataSync()),
-      });
-      moments.set(`${name}.exp_avg_sq`, {
-        shape: this.v[i].shape,
-        data: Float32Array.from(this.v[i].dataSync()),
-      });
-    });
-    await writeFileAtomic(
-      join(dir, 'optimizer.safetensors'),
-      encodeSafetensors(moments, { step: String(this.step) }),
-    );
+    for (const [name, m] of state.moments) {
+      moments.set(`${name}.exp_avg`, { shape: m.shape, data: m.expAvg });
+      moments.set(`${name}.exp_avg_sq`, { shape: m.shape, data: m.expAvgSq });
+    }
+    const metadata = {
+      step: String(state.step),
+      lr: String(state.lr),
+      betas: state.betas.join(','),
+      eps: String(state.eps),
+      weightDecay: String(state.weightDecay),
+    };
+    await writeFileAtomic(join(dir, 'optimizer.safetensors'), encodeSafetensors(moments, metadata));
   }
 
   async load(dir: string): Promise<void> {
     const modelPath = join(dir, 'model.safetensors');
     this.network.loadStateDict(loadSafetensors(await readBytes(modelPath), modelPath));
     const optimizerPath = join(dir, 'optimizer.safetensors');
-    if (!existsSync(optimizerPath)) return; // weights only (e.g. an exported model): fine for inference
+    if (!existsSync(optimizerPath)) return; // weights only: enough for validate / predict
     const file = readSafetensors(await readBytes(optimizerPath), optimizerPath);
-    const moments = loadSafetensors(await readBytes(optimizerPath), optimizerPath);
-    this.names.forEach((name, i) => {
-      for (const [suffix, target] of [
-        ['exp_avg', this.m[i]],
-        ['exp_avg_sq', this.v[i]],
-      ] as const) {
-        const entry = moments.get(`${name}.${suffix}`);
-        if (!entry || entry.shape.join(',') !== target.shape.join(',')) {
-          throw new FormatError('optimizer state does not match the model', {
-            file: optimizerPath,
-            field: `${name}.${suffix}`,
-            expected: target.shape,
-            actual: entry?.shape ?? 'missing',
-          });
-        }
-        target.assign(tf.tensor(entry.data, entry.shape));
-      }
+    const moments = new Map<string, AdamWMoments>();
+    for (const [key, entry] of file.tensors) {
+      const name = key.replace(/\.exp_avg(_sq)?$/, '');
+      const m = moments.get(name) ?? {
+        shape: entry.shape,
+        expAvg: new Float32Array(0),
+        expAvgSq: new Float32Array(0),
+      };
+      if (key.endsWith('.exp_avg_sq')) m.expAvgSq = entry.data;
+      else m.expAvg = entry.data;
+      moments.set(name, m);
+    }
+    const meta = file.metadata;
+    const [b1, b2] = (meta.betas ?? '0.9,0.999').split(',').map(Number);
+    this.optimizer.setState({
+      step: Number(meta.step ?? 0),
+      lr: Number(meta.lr ?? this.optimizer.lr),
+      betas: [b1, b2],
+      eps: Number(meta.eps ?? 1e-8),
+      weightDecay: Number(meta.weightDecay ?? this.optimizer.weightDecay),
+      moments,
     });
-    this.step = Number(file.metadata?.step ?? 0);
   }
 
   dispose(): void {
+    this.optimizer.dispose();
     this.network.dispose();
-    tf.dispose([...this.m, ...this.v]);
   }
 }
 

@@ -8,6 +8,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ResourceError, type Volume } from '@voxelkit/core';
 import { CacheDataset, DataLoader, type DatasetRecord } from '@voxelkit/io';
+import { CosineAnnealingSchedule } from '@voxelkit/train';
 import type { SpleenConfig } from './config.js';
 import type { CliLogger } from './console.js';
 import { caseName, loadSplit } from './data.js';
@@ -212,9 +213,12 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   };
 }
 
-/** Cosine annealing from `lr` to 0 over `epochs` (epoch is 1-based; epoch 1 uses `lr`). */
+/**
+ * Cosine annealing from `lr` to 0 over `epochs` (PyTorch `CosineAnnealingLR` stepped once per
+ * epoch, `T_max = epochs`); `epoch` is 1-based, so epoch 1 trains at `lr`.
+ */
 export function cosineLearningRate(lr: number, epoch: number, epochs: number): number {
-  return 0.5 * lr * (1 + Math.cos((Math.PI * (epoch - 1)) / epochs));
+  return new CosineAnnealingSchedule({ baseLr: lr, tMax: epochs }).lrAt(epoch - 1);
 }
 
 async function trainEpoch(

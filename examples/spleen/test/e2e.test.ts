@@ -3,7 +3,7 @@
  * trains a tiny model on the bundled data, writes a complete run folder, predicts a mask on the
  * input's own grid, and resumes a killed run to exactly the metrics of an uninterrupted one.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,15 +29,26 @@ const TRAIN_FLAGS = ['train', '--preset', 'tiny', '--seed', '2', '--batch-size',
 
 let work: string;
 
-function cli(args: string[]) {
-  const result = spawnSync(tsx, [...cliArgs, ...args], {
-    cwd: exampleDir,
-    encoding: 'utf8',
-    env: { ...process.env, INIT_CWD: work },
+/**
+ * Runs the CLI and resolves when it exits with status 0. Asynchronous on purpose: a blocking
+ * spawnSync would starve vitest's worker RPC for the minute a training run takes.
+ */
+function cli(args: string[]): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn(tsx, [...cliArgs, ...args], {
+      cwd: exampleDir,
+      env: { ...process.env, INIT_CWD: work },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.once('error', fail);
+    child.once('exit', (code) =>
+      code === 0
+        ? done()
+        : fail(new Error(`spleen ${args.join(' ')} exited with ${code}:\n${output}`)),
+    );
   });
-  if (result.status !== 0)
-    throw new Error(`spleen ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
-  return result;
 }
 
 interface Record {
@@ -61,9 +72,9 @@ function withoutTimes(records: Record[]) {
   return records.map(({ seconds: _seconds, ...rest }) => rest);
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'spleen-e2e-'));
-  cli([...TRAIN_FLAGS, '--out', join(work, 'run')]);
+  await cli([...TRAIN_FLAGS, '--out', join(work, 'run')]);
 }, 240_000);
 
 afterAll(() => {
@@ -167,7 +178,7 @@ describe('spleen CLI end to end (tiny preset, bundled data)', () => {
     await exited;
     const state = JSON.parse(readFileSync(join(run, 'last', 'state.json'), 'utf8'));
     expect(state.epoch).toBeLessThan(3);
-    cli(['train', '--quiet', '--resume', run]);
+    await cli(['train', '--quiet', '--resume', run]);
     expect(withoutTimes(metrics(run))).toEqual(withoutTimes(metrics(join(work, 'run'))));
   });
 });
