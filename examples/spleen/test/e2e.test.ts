@@ -135,7 +135,7 @@ describe('spleen CLI end to end (tiny preset, bundled data)', () => {
   it("predict writes a uint8 mask with the input image's shape and affine", async () => {
     const input = join(dataDir, 'imagesTr/spleen_ts002.nii.gz');
     const output = join(work, 'mask.nii.gz');
-    cli([
+    await cli([
       'predict',
       '--quiet',
       '--checkpoint',
