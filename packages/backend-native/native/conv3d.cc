@@ -3,8 +3,8 @@
 // tfjs keeps 5D activations as NDHWC Float32Arrays and filters as [kD, kH, kW, Cin, Cout]. The
 // kernels wrap those buffers with at::from_blob (no copy) and hand ATen either a channels-last
 // strided view or a contiguous NCDHW copy (the "layout" setting; NCDHW measured faster with the
-// oneDNN 2.6 inside Debian's libtorch 1.13, see docs/backend-native.md). Results are returned as
-// external ArrayBuffers that own the ATen storage, so the NDHWC result is never copied again.
+// oneDNN 2.6 inside Debian's libtorch 1.13, see docs/backend-native.md). Results are written into
+// new V8-owned Float32Arrays (the NCDHW -> NDHWC transpose doubles as that write).
 //
 // Padding arrives as tfjs computes it (front/back per axis, possibly asymmetric for 'same' with
 // stride 2 on even sizes). ATen convolutions take one symmetric padding per axis, so the common
@@ -85,33 +85,29 @@ int64_t numel(const std::vector<int64_t>& shape) {
   return n;
 }
 
-// Hands an ATen tensor (contiguous, float32) to JS as a Float32Array without copying: the
-// external ArrayBuffer keeps a heap copy of the tensor handle alive until V8 collects it.
-napi_value tensorToF32(napi_env env, const at::Tensor& t) {
-  auto* holder = new at::Tensor(t);
-  const size_t bytes = static_cast<size_t>(t.numel()) * sizeof(float);
-  napi_value buffer;
-  napi_status status = napi_create_external_arraybuffer(
-      env, t.data_ptr<float>(), bytes,
-      [](napi_env finalizeEnv, void*, void* hint) {
-        auto* tensor = static_cast<at::Tensor*>(hint);
-        int64_t adjusted = 0;
-        napi_adjust_external_memory(finalizeEnv, -static_cast<int64_t>(tensor->numel() * 4),
-                                    &adjusted);
-        delete tensor;
-      },
-      holder, &buffer);
-  if (status != napi_ok) {
-    delete holder;
-    throw JsError("napi_create_external_arraybuffer failed");
-  }
-  int64_t adjusted = 0;
-  napi_adjust_external_memory(env, static_cast<int64_t>(bytes), &adjusted);
+// Results live in V8-owned ArrayBuffers that ATen writes into (via *_out ops or copy_). Handing
+// ATen's own storage to JS as external buffers was tried first: V8 does not see that memory, so
+// it rarely collected the wrappers and a UNet training loop grew by hundreds of MB per step.
+struct Output {
   napi_value array;
-  check(env, napi_create_typedarray(env, napi_float32_array, t.numel(), buffer, 0, &array),
+  at::Tensor tensor;  // view of the ArrayBuffer's memory, contiguous, shape as requested
+};
+
+Output makeOutput(napi_env env, const std::vector<int64_t>& shape) {
+  const int64_t n = numel(shape);
+  void* data = nullptr;
+  napi_value buffer;
+  check(env, napi_create_arraybuffer(env, static_cast<size_t>(n) * sizeof(float), &data, &buffer),
+        "create_arraybuffer");
+  napi_value array;
+  check(env, napi_create_typedarray(env, napi_float32_array, static_cast<size_t>(n), buffer, 0, &array),
         "create_typedarray");
-  return array;
+  // A zero-length ArrayBuffer may have no backing store; ATen needs a valid pointer anyway.
+  static float dummy = 0.0f;
+  return {array, at::from_blob(data ? data : &dummy, shape, at::TensorOptions().dtype(at::kFloat))};
 }
+
+std::vector<int64_t> sizesOf(const at::Tensor& t) { return t.sizes().vec(); }
 
 // ---- layout helpers --------------------------------------------------------------------------
 
@@ -136,8 +132,13 @@ at::Tensor wrapFilter(const F32View& v, const std::vector<int64_t>& shape) {
   return gLayout == 1 ? w.contiguous() : w.contiguous(at::MemoryFormat::ChannelsLast3d);
 }
 
-// NCDHW tensor (any strides) -> contiguous NDHWC tensor (no copy when already channels-last).
-at::Tensor toNdhwc(const at::Tensor& t) { return t.permute({0, 2, 3, 4, 1}).contiguous(); }
+// Writes an NCDHW tensor (any strides) into a new NDHWC Float32Array.
+napi_value ndhwcOutput(napi_env env, const at::Tensor& t) {
+  auto view = t.permute({0, 2, 3, 4, 1});
+  Output out = makeOutput(env, sizesOf(view));
+  out.tensor.copy_(view);
+  return out.array;
+}
 
 struct Padding {
   std::vector<int64_t> symmetric;  // passed to ATen (>= 0)
@@ -207,7 +208,7 @@ napi_value Conv3dForward(napi_env env, napi_callback_info info) {
     auto w = wrapFilter(getF32(env, a[2], "filter"), wShape);
     auto y = at::convolution(x, w, c10::nullopt, strides, pad.symmetric, {1, 1, 1}, false,
                              {0, 0, 0}, 1);
-    return tensorToF32(env, toNdhwc(y));
+    return ndhwcOutput(env, y);
   });
 }
 
@@ -244,7 +245,7 @@ napi_value Conv3dBackpropInput(napi_env env, napi_callback_info info) {
     auto grads = at::convolution_backward(dy, inputLike, w, c10::nullopt, strides, pad.symmetric,
                                           {1, 1, 1}, false, {0, 0, 0}, 1, {true, false, false});
     auto dxPadded = std::get<0>(grads);
-    return tensorToF32(env, toNdhwc(unpadIfNeeded(dxPadded, pad)));
+    return ndhwcOutput(env, unpadIfNeeded(dxPadded, pad));
   });
 }
 
@@ -269,8 +270,10 @@ napi_value Conv3dBackpropFilter(napi_env env, napi_callback_info info) {
                                         : at::MemoryFormat::ChannelsLast3d);
     auto grads = at::convolution_backward(dy, x, wLike, c10::nullopt, strides, pad.symmetric,
                                           {1, 1, 1}, false, {0, 0, 0}, 1, {false, true, false});
-    auto dw = std::get<1>(grads).permute({2, 3, 4, 1, 0}).contiguous();
-    return tensorToF32(env, dw);
+    auto dw = std::get<1>(grads).permute({2, 3, 4, 1, 0});
+    Output out = makeOutput(env, sizesOf(dw));
+    out.tensor.copy_(dw);
+    return out.array;
   });
 }
 
@@ -303,18 +306,19 @@ napi_value Binary(napi_env env, napi_callback_info info) {
     at::NoGradGuard noGrad;
     auto x = wrapDense(getF32(env, a[1], "a"), getShape(env, a[2], "aShape"), "a");
     auto y = wrapDense(getF32(env, a[3], "b"), getShape(env, a[4], "bShape"), "b");
-    at::Tensor r;
+    Output out = makeOutput(env, at::infer_size(x.sizes(), y.sizes()));
+    auto& r = out.tensor;
     switch (op) {
-      case 0: r = at::add(x, y); break;
-      case 1: r = at::sub(x, y); break;
-      case 2: r = at::mul(x, y); break;
-      case 3: r = at::div(x, y); break;
-      case 4: { auto d = at::sub(x, y); r = d.mul_(d); break; }
-      case 5: r = at::maximum(x, y); break;
-      case 6: r = at::minimum(x, y); break;
+      case 0: at::add_out(r, x, y); break;
+      case 1: at::sub_out(r, x, y); break;
+      case 2: at::mul_out(r, x, y); break;
+      case 3: at::div_out(r, x, y); break;
+      case 4: at::sub_out(r, x, y); r.mul_(r); break;
+      case 5: at::maximum_out(r, x, y); break;
+      case 6: at::minimum_out(r, x, y); break;
       default: throw JsError("unknown binary op " + std::to_string(op));
     }
-    return tensorToF32(env, r.contiguous());
+    return out.array;
   });
 }
 
@@ -328,8 +332,14 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
     auto axes = getShape(env, a[3], "axes");
     at::NoGradGuard noGrad;
     auto x = wrapDense(getF32(env, a[1], "x"), shape, "x");
-    at::Tensor r = op == 0 ? at::sum(x, axes) : at::mean(x, axes);
-    return tensorToF32(env, r.contiguous());
+    std::vector<int64_t> outShape;
+    std::vector<bool> reduced(shape.size(), false);
+    for (auto a : axes) reduced.at(static_cast<size_t>(a < 0 ? a + static_cast<int64_t>(shape.size()) : a)) = true;
+    for (size_t i = 0; i < shape.size(); ++i) if (!reduced[i]) outShape.push_back(shape[i]);
+    Output out = makeOutput(env, outShape);
+    if (op == 0) at::sum_out(out.tensor, x, axes);
+    else at::mean_out(out.tensor, x, axes);
+    return out.array;
   });
 }
 
@@ -344,7 +354,10 @@ napi_value Narrow(napi_env env, napi_callback_info info) {
     check(env, napi_get_value_int64(env, a[4], &size), "size");
     at::NoGradGuard noGrad;
     auto x = wrapDense(getF32(env, a[0], "x"), shape, "x");
-    return tensorToF32(env, x.narrow(axis, begin, size).contiguous());
+    auto piece = x.narrow(axis, begin, size);
+    Output out = makeOutput(env, sizesOf(piece));
+    out.tensor.copy_(piece);
+    return out.array;
   });
 }
 
@@ -355,8 +368,9 @@ napi_value Prelu(napi_env env, napi_callback_info info) {
     at::NoGradGuard noGrad;
     auto x = wrapDense(getF32(env, a[0], "x"), getShape(env, a[1], "xShape"), "x");
     auto alpha = wrapDense(getF32(env, a[2], "alpha"), getShape(env, a[3], "alphaShape"), "alpha");
-    auto r = at::where(x < 0, x * alpha, x);
-    return tensorToF32(env, r.contiguous());
+    Output out = makeOutput(env, sizesOf(x));
+    out.tensor.copy_(at::where(x < 0, x * alpha, x));
+    return out.array;
   });
 }
 

@@ -132,6 +132,21 @@ describe('native memory-bound kernels equal tfjs-backend-cpu', () => {
     expect(r.calls).toBe(0);
   });
 
+  it('returns memory to the process: 800 MB of results in a loop leave RSS flat', () => {
+    // Results are V8-owned ArrayBuffers, so V8's GC sees (and frees) them; an earlier version
+    // handed ATen-owned memory to JS and grew by hundreds of MB per UNet step.
+    unregisterNativeKernels();
+    registerNativeKernels({ threads: 2 });
+    const a = random([1_000_000], 5);
+    const b = random([1_000_000], 6);
+    const step = () => tf.tidy(() => tf.add(a, b).dataSync()[0]);
+    for (let i = 0; i < 20; i++) step();
+    const before = process.memoryUsage().rss;
+    for (let i = 0; i < 200; i++) step();
+    expect(process.memoryUsage().rss - before).toBeLessThan(300e6);
+    unregisterNativeKernels();
+  });
+
   it('registers the memory kernels only when asked for all kernels', () => {
     unregisterNativeKernels();
     registerNativeKernels({ kernels: 'conv3d' });
