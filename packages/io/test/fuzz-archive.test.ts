@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FormatError, VoxelkitError } from '@voxelkit/core';
-import { extractTarArchive } from '../src/node.js';
+import { extractTarArchive } from '@voxelkit/io/node';
 
 const base = await mkdtemp(path.join(os.tmpdir(), 'vk-fuzz-tar-'));
 let counter = 0;

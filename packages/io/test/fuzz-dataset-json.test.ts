@@ -9,7 +9,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VoxelkitError } from '@voxelkit/core';
-import { loadDecathlonDataset } from '../src/node.js';
+import { loadDecathlonDataset } from '@voxelkit/io/node';
 
 const existing = [
   'imagesTr/a.nii.gz',
