@@ -150,7 +150,10 @@ function main() {
     | { runs: Record<string, { train_step_median_s: number; forward_eval_median_s: number }> }
     | undefined;
   if (!quick) {
-    step = runVitestTask('unet-step', { BENCH_SIZES: '96,64', BENCH_REPEATS: '3' }) as typeof step;
+    step = runVitestTask('unet-step', {
+      BENCH_SIZES: '96,64',
+      BENCH_REPEATS: process.env.BENCH_STEP_REPEATS ?? '3',
+    }) as typeof step;
     if (full) {
       stepConv = runVitestTask('unet-step', {
         BENCH_SIZES: '64',

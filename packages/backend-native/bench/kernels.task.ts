@@ -23,6 +23,10 @@ const OPS = ['forward', 'backprop-input', 'backprop-filter'] as const;
 const repeats = Number(process.env.BENCH_REPEATS ?? 5);
 const tfjsRepeats = Number(process.env.BENCH_TFJS_REPEATS ?? 1);
 
+// Long synchronous kernels starve vitest's worker RPC ("Timeout calling onTaskUpdate"); give
+// its event loop a turn between measurements.
+const yieldToVitest = () => new Promise((resolve) => setTimeout(resolve, 0));
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -64,12 +68,14 @@ it('kernels', async () => {
       unregisterNativeKernels();
       if (v.layout && !registerNativeKernels({ threads: 2, layout: v.layout })) continue;
       for (const op of OPS) {
+        await yieldToVitest();
         if (v.warm) run(op);
         const times: number[] = [];
         for (let i = 0; i < v.reps; i++) {
           const t0 = performance.now();
           run(op);
           times.push((performance.now() - t0) / 1000);
+          await yieldToVitest();
         }
         const seconds = median(times);
         results.push({

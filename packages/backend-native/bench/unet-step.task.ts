@@ -22,6 +22,10 @@ const sizes = (process.env.BENCH_SIZES ?? '96,64').split(',').map(Number);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const profileSize = Number(process.env.BENCH_PROFILE_SIZE ?? sizes[0]);
 
+// Long synchronous kernels starve vitest's worker RPC ("Timeout calling onTaskUpdate"); give
+// its event loop a turn between measurements.
+const yieldToVitest = () => new Promise((resolve) => setTimeout(resolve, 0));
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -56,12 +60,14 @@ it('unet training step', async () => {
       cost?.dispose();
     };
     const forward = () => tf.tidy(() => net.apply(x, false).dataSync());
+    await yieldToVitest();
     step(); // warm-up: oneDNN primitive creation, allocator
     const stepTimes: number[] = [];
     for (let i = 0; i < repeats; i++) {
       const t0 = performance.now();
       step();
       stepTimes.push((performance.now() - t0) / 1000);
+      await yieldToVitest();
     }
     forward();
     const forwardTimes: number[] = [];
@@ -69,6 +75,7 @@ it('unet training step', async () => {
       const t0 = performance.now();
       forward();
       forwardTimes.push((performance.now() - t0) / 1000);
+      await yieldToVitest();
     }
     results.push({
       size,
