@@ -130,7 +130,7 @@ export function presetConfig(name: string, fastBackend: boolean): Omit<SpleenCon
     case 'quick':
       return fastBackend
         ? { ...base, epochs: 15 }
-        : { ...base, ...CPU_SIZED, epochs: 15, valInterval: 5 };
+        : { ...base, ...CPU_SIZED, epochs: 15, valInterval: 15 };
     case 'cpu':
       return { ...base, ...CPU_SIZED };
     case 'tiny':

@@ -71,17 +71,16 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
   const { config, runDir, logger } = options;
   const paths = runPaths(runDir);
   const started = Date.now();
-  await mkdir(runDir, { recursive: true });
-  logger.attachFile(paths.log);
-  await writeFileAtomic(paths.config, JSON.stringify(config, null, 2) + '\n');
-
+  // Check memory and data before creating anything, so a failed start leaves no run folder.
   checkMemory(config, logger, options.force === true);
-
   const split = await loadSplit(config.dataDir, {
     seed: config.seed,
     validationFraction: config.validationFraction,
     logger,
   });
+  await mkdir(runDir, { recursive: true });
+  logger.attachFile(paths.log);
+  await writeFileAtomic(paths.config, JSON.stringify(config, null, 2) + '\n');
   const names = (items: { image: string }[]) => items.map(caseName).join(', ');
   logger.info(
     `split by patient (seed ${config.seed}): training on [${names(split.training)}], validating on [${names(split.validation)}]`,
