@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = path.resolve(__dirname, '../..');
 const packagesDir = path.join(root, 'packages');
@@ -93,8 +93,59 @@ console.log(JSON.stringify({
 }));
 `;
 
+// The TensorFlow.js packages, type-checked and run on the CPU backend (ESM and CommonJS).
+const consumerTfEsm = `
+import { channelsFirstToTensor, initBackend } from '@voxelkit/backend';
+import { DiceCELoss } from '@voxelkit/losses';
+import { UNet } from '@voxelkit/nets';
+import { AdamW, CosineAnnealingSchedule } from '@voxelkit/train';
+
+const info = await initBackend({ prefer: 'cpu' });
+const net = new UNet({ spatialDims: 3, inChannels: 1, outChannels: 2, channels: [2, 4], strides: [2], numResUnits: 1 });
+const x = channelsFirstToTensor(new Float32Array(8 ** 3), [1, 1, 8, 8, 8]);
+const logits = net.apply(x, { training: false });
+const loss = new DiceCELoss({ toOnehotY: true, softmax: true });
+console.log(JSON.stringify({
+  backend: info.name,
+  logits: logits.shape,
+  loss: typeof loss.compute,
+  optimiser: typeof AdamW,
+  schedule: typeof CosineAnnealingSchedule,
+}));
+`;
+
+const consumerTfCjs = `
+import backend = require('@voxelkit/backend');
+import losses = require('@voxelkit/losses');
+import nets = require('@voxelkit/nets');
+import train = require('@voxelkit/train');
+console.log(JSON.stringify([backend.initBackend, losses.DiceLoss, nets.UNet, train.AdamW].map((f) => typeof f)));
+`;
+
+/**
+ * tsconfig for the consumer: strict, NodeNext, and library declarations checked. `types` lists
+ * the global type packages to load; tfjs-core's own declarations use the global `Long` of
+ * `@types/long` (its dependency), so a project that restricts `types` must name it.
+ */
+function tsconfig(files: string[], types: string[]): string {
+  return JSON.stringify({
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      skipLibCheck: false,
+      outDir: 'dist',
+      types,
+    },
+    files,
+  });
+}
+
+const project = path.join(work, 'consumer');
+
 describe('packed packages in a fresh project', () => {
-  it('install, type-check with skipLibCheck false, and run as ESM and CJS', async () => {
+  beforeAll(async () => {
     await run('pnpm', ['-r', '--filter', './packages/**', 'run', 'build'], root);
 
     const tarballs = new Map<string, string>();
@@ -108,7 +159,6 @@ describe('packed packages in a fresh project', () => {
       tarballs.set(name, out[out.length - 1].trim());
     }
 
-    const project = path.join(work, 'consumer');
     mkdirSync(path.join(project, 'src'), { recursive: true });
     const deps = Object.fromEntries([...tarballs].map(([n, t]) => [n, `file:${t}`]));
     writeFileSync(
@@ -122,25 +172,23 @@ describe('packed packages in a fresh project', () => {
         devDependencies: { typescript: '5.7.3', '@types/node': '^20' },
       }),
     );
-    writeFileSync(
-      path.join(project, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022',
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          strict: true,
-          skipLibCheck: false,
-          outDir: 'dist',
-          types: ['node'],
-        },
-        include: ['src'],
-      }),
-    );
     writeFileSync(path.join(project, 'src', 'esm.mts'), consumerEsm);
     writeFileSync(path.join(project, 'src', 'cjs.cts'), consumerCjs);
+    writeFileSync(path.join(project, 'src', 'tf.mts'), consumerTfEsm);
+    writeFileSync(path.join(project, 'src', 'tf-cjs.cts'), consumerTfCjs);
+    writeFileSync(
+      path.join(project, 'tsconfig.safe.json'),
+      tsconfig(['src/esm.mts', 'src/cjs.cts'], ['node']),
+    );
+    writeFileSync(
+      path.join(project, 'tsconfig.tf.json'),
+      tsconfig(['src/tf.mts', 'src/tf-cjs.cts'], ['node', 'long']),
+    );
 
     await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], project);
+  }, 600_000);
+
+  it('browser-safe packages: type-check with skipLibCheck false, run as ESM and CJS', async () => {
     // tfjs-node-gpu must stay optional: nothing pulls it in.
     expect(
       readdirSync(path.join(project, 'node_modules', '@tensorflow'), { withFileTypes: true }).map(
@@ -148,7 +196,7 @@ describe('packed packages in a fresh project', () => {
       ),
     ).not.toContain('tfjs-node-gpu');
 
-    await run(path.join(project, 'node_modules', '.bin', 'tsc'), ['-p', '.'], project);
+    await run(tsc(), ['-p', 'tsconfig.safe.json'], project);
 
     const nifti = path.join(root, 'data', 'spleen-mini', 'imagesTr', 'spleen_ts003.nii.gz');
     const spleenMini = path.join(root, 'data', 'spleen-mini');
@@ -165,5 +213,23 @@ describe('packed packages in a fresh project', () => {
       flip: 'object',
       sw: 'function',
     });
-  }, 600_000);
+  }, 120_000);
+
+  it('TensorFlow.js packages: type-check with skipLibCheck false, run as ESM and CJS', async () => {
+    await run(tsc(), ['-p', 'tsconfig.tf.json'], project);
+    const esm = JSON.parse(await run('node', ['dist/tf.mjs'], project));
+    expect(esm).toEqual({
+      backend: 'cpu',
+      logits: [1, 8, 8, 8, 2],
+      loss: 'function',
+      optimiser: 'function',
+      schedule: 'function',
+    });
+    const cjs = JSON.parse(await run('node', ['dist/tf-cjs.cjs'], project));
+    expect(cjs).toEqual(['function', 'function', 'function', 'function']);
+  }, 120_000);
 });
+
+function tsc(): string {
+  return path.join(project, 'node_modules', '.bin', 'tsc');
+}
