@@ -263,6 +263,7 @@ function main() {
           'ours (native)',
           'PyTorch/MONAI',
           'ratio',
+          'ours (native conv3d only)',
           'ours (tfjs-cpu)',
           'forward ours',
           'forward PyTorch',

@@ -374,6 +374,21 @@ napi_value Prelu(napi_env env, napi_callback_info info) {
   });
 }
 
+// softmax(x, xShape, dim) -> softmax along `dim`.
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 3);
+    auto shape = getShape(env, a[1], "xShape");
+    int64_t dim = 0;
+    check(env, napi_get_value_int64(env, a[2], &dim), "dim");
+    at::NoGradGuard noGrad;
+    auto x = wrapDense(getF32(env, a[0], "x"), shape, "x");
+    Output out = makeOutput(env, shape);
+    at::_softmax_out(out.tensor, x, dim, false);
+    return out.array;
+  });
+}
+
 // setOptions(threads, layout)
 napi_value SetOptions(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() {
@@ -421,6 +436,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"narrow", nullptr, Narrow, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"prelu", nullptr, Prelu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setOptions", nullptr, SetOptions, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -59,6 +59,8 @@ export interface NativeAddon {
     begin: number,
     size: number,
   ): Float32Array;
+  /** Softmax along `dim`. */
+  softmax(x: Float32Array, xShape: number[], dim: number): Float32Array;
   /** `x < 0 ? alpha * x : x` with `alpha` broadcast against `x`. */
   prelu(x: Float32Array, xShape: number[], alpha: Float32Array, alphaShape: number[]): Float32Array;
   /** Threads (0 keeps the current count) and layout (0 channels-last view, 1 NCDHW copy). */

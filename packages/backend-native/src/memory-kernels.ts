@@ -1,7 +1,7 @@
 /**
  * Native kernels for the memory-bound ops that dominate a UNet training step on
  * tfjs-backend-cpu once convolutions are fast (see docs/benchmarks.md): broadcasting binary
- * ops, Sum/Mean over any axes, SplitV (the gradient of a channel concat) and Prelu. Each falls
+ * ops, Sum/Mean over any axes, SplitV (the gradient of a channel concat), Prelu and Softmax. Each falls
  * back to tfjs' own kernel for non-float32 data, tiny tensors, and cases ATen would treat
  * differently (an empty axis list, which ATen reads as "all axes").
  */
@@ -31,7 +31,14 @@ const BINARY_OPS: Record<string, number> = {
 };
 
 /** Names of the kernels {@link createNativeMemoryKernels} registers. */
-export const MEMORY_KERNEL_NAMES = [...Object.keys(BINARY_OPS), 'Sum', 'Mean', 'SplitV', 'Prelu'];
+export const MEMORY_KERNEL_NAMES = [
+  ...Object.keys(BINARY_OPS),
+  'Sum',
+  'Mean',
+  'SplitV',
+  'Prelu',
+  'Softmax',
+];
 
 /** Builds the kernel configs; `original` holds tfjs' own configs for the fallback path. */
 export function createNativeMemoryKernels(
@@ -116,6 +123,21 @@ export function createNativeMemoryKernels(
     return backend.makeTensorInfo(x.shape, 'float32', addon.prelu(xv, x.shape, av, alpha.shape));
   };
 
+  // tfjs' Softmax kernel composes max/sub/exp/sum/div internally (not through the registry), so
+  // on a 2×96³×2 logits tensor it took seconds per call.
+  const softmax: KernelFunc = (args) => {
+    const { logits } = args.inputs as { logits: TensorInfo };
+    const { dim } = args.attrs as { dim: number };
+    const backend = args.backend as MathBackendCPU;
+    const xv = float32Values(backend, logits);
+    if (!xv || util.sizeFromShape(logits.shape) < MIN_NATIVE_ELEMENTS) {
+      return fallback('Softmax', args);
+    }
+    const axis = util.parseAxisParam(dim, logits.shape)[0];
+    counts.native++;
+    return backend.makeTensorInfo(logits.shape, 'float32', addon.softmax(xv, logits.shape, axis));
+  };
+
   return [
     ...Object.entries(BINARY_OPS).map(([name, op]) => ({
       kernelName: name,
@@ -126,6 +148,7 @@ export function createNativeMemoryKernels(
     { kernelName: 'Mean', backendName: 'cpu', kernelFunc: reduce('Mean', 1) },
     { kernelName: 'SplitV', backendName: 'cpu', kernelFunc: splitV },
     { kernelName: 'Prelu', backendName: 'cpu', kernelFunc: prelu },
+    { kernelName: 'Softmax', backendName: 'cpu', kernelFunc: softmax },
   ];
 }
 

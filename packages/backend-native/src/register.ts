@@ -30,7 +30,8 @@ export interface NativeKernelOptions {
   /**
    * Which kernels to replace: `'all'` (default) adds the memory-bound ops that dominate a
    * training step once convolutions are fast (Add, Sub, Multiply, RealDiv, SquaredDifference,
-   * Maximum, Minimum, Sum, Mean, SplitV, Prelu); `'conv3d'` only the three convolution kernels.
+   * Maximum, Minimum, Sum, Mean, SplitV, Prelu, Softmax); `'conv3d'` only the three convolution
+   * kernels.
    * Only honoured on the first registration (unregister to change it).
    */
   kernels?: 'all' | 'conv3d';

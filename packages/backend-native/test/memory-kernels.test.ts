@@ -119,6 +119,10 @@ describe('native memory-bound kernels equal tfjs-backend-cpu', () => {
     expectSame(both(() => tf.prelu(x, random(shape, 3))));
   });
 
+  it.each([[-1], [4]])('Softmax along the channel axis given as %i', (dim) => {
+    expectSame(both(() => tf.softmax(x, dim)));
+  });
+
   it('leaves int32, tiny tensors and empty reductions to tfjs', () => {
     const small = random([4, 4], 4);
     const ints = tf.tensor(
@@ -155,7 +159,7 @@ describe('native memory-bound kernels equal tfjs-backend-cpu', () => {
     );
     unregisterNativeKernels();
     registerNativeKernels();
-    expect(nativeKernelNames()).toHaveLength(expectNative ? 14 : 0);
+    expect(nativeKernelNames()).toHaveLength(expectNative ? 15 : 0);
     unregisterNativeKernels();
     expect(nativeKernelNames()).toEqual([]);
   });
