@@ -3,7 +3,7 @@
  * input it must either return a well-formed data set (absolute paths of existing files) or throw
  * a `VoxelkitError` — never another exception, never hang.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -161,6 +161,21 @@ describe('loadDecathlonDataset under fuzzing', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('throws a DataError when dataset.json is a folder, a symlink loop or a dangling link', async () => {
+    const asFolder = await datasetDir(undefined);
+    await mkdir(path.join(asFolder, 'dataset.json'));
+    const loop = await datasetDir(undefined);
+    await symlink('dataset.json', path.join(loop, 'dataset.json'));
+    const dangling = await datasetDir(undefined);
+    await symlink('nowhere.json', path.join(dangling, 'dataset.json'));
+    for (const dir of [asFolder, loop, dangling]) {
+      await expect(loadDecathlonDataset(dir)).rejects.toMatchObject({
+        code: 'E_DATA',
+        details: { file: path.join(dir, 'dataset.json') },
+      });
+    }
   });
 
   it('accepts the uncorrupted file (the generators can reach success)', async () => {
