@@ -4,8 +4,8 @@
  * root, so `data/spleen-mini/...` paths work; `@voxelkit/*` resolved to the workspace sources), so
  * the examples users copy cannot rot.
  *
- * The block is written to `packages/<name>/.tmp/readme-example.ts` (ignored by git) rather than
- * under `test/`: bare imports of third-party packages (e.g. `@tensorflow/tfjs-core` in the losses
+ * The block is written to `packages/<name>/.tmp/readme-example-<pid>.ts` (ignored by git) rather
+ * than under `test/`: bare imports of third-party packages (e.g. `@tensorflow/tfjs-core` in the losses
  * example) then resolve from that package's own `node_modules`, as they would in a user project
  * that installed the package and the peers its README names. The files are removed afterwards.
  */
@@ -47,7 +47,8 @@ describe('package README examples', () => {
 
     const outDir = path.join(root, 'packages', name, '.tmp');
     mkdirSync(outDir, { recursive: true });
-    const file = path.join(outDir, 'readme-example.ts');
+    // One file per process, so concurrent runs of the suite do not delete each other's files.
+    const file = path.join(outDir, `readme-example-${process.pid}.ts`);
     writeFileSync(file, `${code}\nexport {};\n`);
     written.push(file);
     await import(/* @vite-ignore */ file);
