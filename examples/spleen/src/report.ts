@@ -47,25 +47,36 @@ export async function buildReport(runDir: string): Promise<ReportFiles> {
   return { figures, html: paths.report };
 }
 
-/** Loss per epoch as an SVG chart. */
+/** Loss per epoch as an SVG chart, with a moving average when the curve is long and noisy. */
 export function lossChart(history: MetricsRecord[]): string {
   const epochs = history.filter((r): r is EpochRecord => r.kind === 'epoch');
-  return lineChartSvg(
-    [
-      {
-        name: 'training loss (DiceCE)',
-        color: PALETTE[0],
-        points: epochs.map((r) => [r.epoch, r.loss]),
-        markers: epochs.length < 30,
-      },
-    ],
+  const series: Series[] = [
     {
-      title: 'Training loss',
-      xLabel: 'epoch',
-      yLabel: 'mean loss per epoch',
-      xRange: [0, Math.max(1, ...epochs.map((r) => r.epoch))],
+      name: 'training loss (DiceCE)',
+      color: epochs.length > 30 ? '#9ecae1' : PALETTE[0],
+      points: epochs.map((r) => [r.epoch, r.loss]),
+      markers: epochs.length < 30,
     },
-  );
+  ];
+  if (epochs.length > 30) {
+    // One optimiser step per epoch on small data makes the raw curve jumpy; a centred-right
+    // moving average over the last 10 epochs shows the trend.
+    const window = 10;
+    series.push({
+      name: `moving average (${window} epochs)`,
+      color: PALETTE[0],
+      points: epochs.map((r, i) => {
+        const part = epochs.slice(Math.max(0, i - window + 1), i + 1);
+        return [r.epoch, part.reduce((s, p) => s + p.loss, 0) / part.length];
+      }),
+    });
+  }
+  return lineChartSvg(series, {
+    title: 'Training loss',
+    xLabel: 'epoch',
+    yLabel: 'mean loss per epoch',
+    xRange: [0, Math.max(1, ...epochs.map((r) => r.epoch))],
+  });
 }
 
 /** Validation Dice (mean and per case) per epoch as an SVG chart. */

@@ -54,7 +54,7 @@ export function lineChartSvg(series: Series[], options: LineChartOptions): strin
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${width / 2}" y="28" font-size="18" font-weight="600" text-anchor="middle">${escapeXml(options.title)}</text>`,
   );
-  for (const t of niceTicks(y0, y1, 6)) {
+  for (const t of niceTicks(y0, y1, 8)) {
     const y = sy(t);
     parts.push(
       `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${y}" y2="${y}" stroke="#e4e4e4"/>`,
