@@ -79,6 +79,7 @@ console.log(JSON.stringify({
 const consumerCjs = `
 import core = require('@voxelkit/core');
 import io = require('@voxelkit/io');
+import ioNode = require('@voxelkit/io/node');
 import metrics = require('@voxelkit/metrics');
 import transforms = require('@voxelkit/transforms');
 import inferers = require('@voxelkit/inferers');
@@ -87,6 +88,7 @@ const flipped: unknown = new transforms.RandFlipd({ keys: ['image'], prob: 1, sp
 console.log(JSON.stringify({
   u: rng.uniform() < 1,
   read: typeof io.readNifti,
+  load: typeof ioNode.loadDecathlonDataset,
   dice: typeof metrics.DiceMetric,
   flip: typeof flipped,
   sw: typeof inferers.slidingWindowInference,
@@ -209,6 +211,7 @@ describe('packed packages in a fresh project', () => {
     expect(cjs).toEqual({
       u: true,
       read: 'function',
+      load: 'function',
       dice: 'function',
       flip: 'object',
       sw: 'function',
