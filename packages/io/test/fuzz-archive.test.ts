@@ -311,6 +311,56 @@ describe('extractTarArchive under fuzzing', () => {
     }
   });
 
+  it('extracts random clean archives exactly (every file, byte for byte)', async () => {
+    const tree = fc
+      .uniqueArray(
+        fc.array(fc.constantFrom('a', 'b', 'c.nii.gz', 'Task09'), { minLength: 1, maxLength: 3 }),
+        { minLength: 1, maxLength: 6, selector: (s) => s.join('/') },
+      )
+      // A path cannot be both a file and a folder of another file.
+      .map((paths) =>
+        paths.filter(
+          (p) =>
+            !paths.some(
+              (q) => q.length > p.length && q.slice(0, p.length).join('/') === p.join('/'),
+            ),
+        ),
+      );
+    await fc.assert(
+      fc.asyncProperty(
+        tree,
+        fc.array(fc.uint8Array({ maxLength: 1500 }), { minLength: 6, maxLength: 6 }),
+        fc.boolean(),
+        async (paths, contents, gzip) => {
+          const { dest, box } = await sandbox();
+          const entries: EntrySpec[] = paths.map((p, i) => ({
+            name: p.join('/'),
+            type: '0',
+            linkname: '',
+            content: contents[i],
+            badChecksum: false,
+          }));
+          const raw = tarBytes(entries);
+          const archive = path.join(base, `${counter}-clean.tar`);
+          await writeFile(archive, gzip ? gzipSync(raw) : raw);
+          const result = await extractTarArchive(archive, dest);
+          expect(result.files).toBe(entries.length);
+          expect(result.bytes).toBe(entries.reduce((n, e) => n + e.content.length, 0));
+          expect(result.topLevel).toEqual([...new Set(paths.map((p) => p[0]))].sort());
+          for (const e of entries) {
+            const written = await readFile(path.join(dest, ...e.name.split('/')));
+            expect(new Uint8Array(written)).toEqual(e.content);
+          }
+          const files = [...(await walk(dest)).values()].filter((k) => k === 'file').length;
+          expect(files).toBe(entries.length);
+          await rm(box, { recursive: true, force: true });
+          await rm(archive, { force: true });
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('extracts a clean archive with files and folders', async () => {
     const { dest, box } = await sandbox();
     const archive = path.join(base, 'clean.tar.gz');
