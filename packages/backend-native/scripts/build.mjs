@@ -6,9 +6,10 @@
 // Environment:
 //   VOXELKIT_NATIVE_SKIP=1      do not build (the package then uses tfjs' own kernels)
 //   VOXELKIT_NATIVE_REQUIRED=1  fail (exit 1) when the addon cannot be built (for CI)
+//   VOXELKIT_NATIVE_FORCE=1     rebuild even when build/ is newer than the sources
 //   VOXELKIT_TORCH_INCLUDE      libtorch include root (default /usr/include, Debian libtorch-dev)
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +33,19 @@ if (process.env.VOXELKIT_NATIVE_SKIP === '1')
 if (process.platform !== 'linux') giveUp(`no native build on ${process.platform}`);
 if (!existsSync(path.join(torchInclude, 'torch/csrc/api/include/torch/version.h'))) {
   giveUp('libtorch headers not found (Debian: apt-get install -y libtorch-dev)');
+}
+
+// Every `pnpm install` runs this script; skip the ~15 s compile when the addon is newer than its
+// sources (VOXELKIT_NATIVE_FORCE=1 rebuilds anyway).
+const addon = path.join(packageRoot, 'build/Release/voxelkit_native.node');
+const sources = ['binding.gyp', 'native/conv3d.cc'].map((f) => path.join(packageRoot, f));
+if (
+  process.env.VOXELKIT_NATIVE_FORCE !== '1' &&
+  existsSync(addon) &&
+  sources.every((f) => statSync(f).mtimeMs <= statSync(addon).mtimeMs)
+) {
+  console.log('@voxelkit/backend-native: native addon up to date');
+  process.exit(0);
 }
 
 let nodeGyp;
