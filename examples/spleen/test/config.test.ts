@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTriple, presetConfig, resolveConfig } from '../src/config.js';
 import { caseName, groupOf } from '../src/data.js';
+import { estimateTrainingMemory, formatBytes } from '../src/memory.js';
 import { cosineLearningRate } from '../src/train.js';
 
 describe('presets', () => {
@@ -82,5 +83,28 @@ describe('cosine learning rate', () => {
     expect(cosineLearningRate(1, 1, 10)).toBe(1);
     expect(cosineLearningRate(1, 6, 10)).toBeCloseTo(0.5, 12);
     expect(cosineLearningRate(1, 10, 10)).toBeCloseTo(0.5 * (1 + Math.cos((Math.PI * 9) / 10)), 12);
+  });
+});
+
+describe('memory estimate', () => {
+  it('counts kept activations per level and four float32 copies of the weights', () => {
+    const config = resolveConfig(
+      { ...presetConfig('tiny', false), dataDir: '/d' },
+      { batchSize: 2 },
+    );
+    const estimate = estimateTrainingMemory(config);
+    // 2 images × 2 patches; levels 16³×4, 8³×8, 4³×16 channels; 24 float32 tensors per level.
+    expect(estimate.activations).toBe(4 * 4 * 24 * (4096 * 4 + 512 * 8 + 64 * 16));
+    // Conv weights + biases (×2 convs per level), times weights, grads and two AdamW moments.
+    expect(estimate.parameters).toBe(
+      16 * 2 * (27 * 1 * 4 + 4 + (27 * 4 * 8 + 8) + (27 * 8 * 16 + 16)),
+    );
+    expect(estimate.total).toBe(estimate.activations + estimate.parameters);
+  });
+
+  it('formats sizes in binary units', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(3 * 1024 ** 3)).toBe('3.0 GiB');
   });
 });
