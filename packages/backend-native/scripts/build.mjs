@@ -48,15 +48,18 @@ if (
   process.exit(0);
 }
 
-let nodeGyp;
-try {
-  nodeGyp = createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
-} catch {
-  giveUp('node-gyp not installed');
+// npm and pnpm hand their bundled node-gyp to lifecycle scripts in npm_config_node_gyp. We do not
+// depend on node-gyp ourselves: its dependency tree pulls `encoding`, which made pnpm resolve a
+// second copy of tfjs-core (node-fetch's optional peer) for this package alone.
+let nodeGyp = process.env.npm_config_node_gyp;
+if (!nodeGyp || !existsSync(nodeGyp)) {
+  try {
+    nodeGyp = createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
+  } catch {
+    giveUp('node-gyp not found (run through npm or pnpm, which bundle it)');
+  }
 }
 
-// Debian's nodejs ships its headers in /usr/include/node; pointing node-gyp there avoids a
-// download (which fails offline).
 const args = [nodeGyp, 'rebuild'];
 const nodeDir = path.resolve(path.dirname(process.execPath), '..');
 if (existsSync(path.join(nodeDir, 'include/node/node_api.h'))) args.push(`--nodedir=${nodeDir}`);
