@@ -30,7 +30,10 @@ export function affineFromRows(rows: readonly (readonly number[])[]): Affine {
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
     if (row.length !== 4) {
-      throw new ArgumentError('affine rows need 4 entries', { field: `rows[${r}]`, actual: row.length });
+      throw new ArgumentError('affine rows need 4 entries', {
+        field: `rows[${r}]`,
+        actual: row.length,
+      });
     }
     for (let c = 0; c < 4; c++) a[r * 4 + c] = row[c];
   }

@@ -58,5 +58,11 @@ export function createMemoryLogger(): Logger & { records: LogRecord[] } {
   const push = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
     records.push(fields === undefined ? { level, message } : { level, message, fields });
   };
-  return { records, debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
+  return {
+    records,
+    debug: push('debug'),
+    info: push('info'),
+    warn: push('warn'),
+    error: push('error'),
+  };
 }

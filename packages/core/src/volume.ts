@@ -14,14 +14,7 @@ import { ArgumentError } from './errors.js';
 
 /** Element types a volume can hold. */
 export type DType =
-  | 'uint8'
-  | 'int8'
-  | 'uint16'
-  | 'int16'
-  | 'uint32'
-  | 'int32'
-  | 'float32'
-  | 'float64';
+  'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
 
 /** Any typed array a volume may use as storage. */
 export type TypedArray =
@@ -122,7 +115,9 @@ export function dtypeOf(data: TypedArray): DType {
   if (data instanceof Uint16Array) return 'uint16';
   if (data instanceof Int32Array) return 'int32';
   if (data instanceof Uint32Array) return 'uint32';
-  throw new ArgumentError('unsupported typed array', { actual: Object.prototype.toString.call(data) });
+  throw new ArgumentError('unsupported typed array', {
+    actual: Object.prototype.toString.call(data),
+  });
 }
 
 /** Allocates a zero-filled typed array of the given dtype. */
