@@ -38,23 +38,23 @@ export interface Bars {
   stop(): void;
 }
 
+/** The cli-progress options of every bar (the format, and `--` for an unknown ETA). */
+export const BAR_OPTIONS: cliProgress.Options = {
+  format: '{label} |{bar}| {value}/{total} {extra} | {duration_formatted} eta {eta_formatted}',
+  hideCursor: true,
+  clearOnComplete: true,
+  stopOnComplete: true,
+  etaBuffer: 20,
+  formatTime: formatBarTime,
+};
+
 /** Creates the CLI's logger. */
 export function createCliLogger(options: ConsoleOptions = {}): CliLogger {
   let file: string | undefined;
   const pending: string[] = [];
   const showBars = !options.quiet && !options.jsonLog && process.stderr.isTTY === true;
   const multi = showBars
-    ? new cliProgress.MultiBar(
-        {
-          format:
-            '{label} |{bar}| {value}/{total} {extra} | {duration_formatted} eta {eta_formatted}',
-          hideCursor: true,
-          clearOnComplete: true,
-          stopOnComplete: true,
-          etaBuffer: 20,
-        },
-        cliProgress.Presets.shades_classic,
-      )
+    ? new cliProgress.MultiBar(BAR_OPTIONS, cliProgress.Presets.shades_classic)
     : undefined;
 
   const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
@@ -105,6 +105,23 @@ export function createCliLogger(options: ConsoleOptions = {}): CliLogger {
     },
     bars,
   };
+}
+
+/**
+ * cli-progress's time formatter, except that an ETA it cannot compute yet (before the first
+ * step it is the string `'NULL'`, with no progress `'INF'`) shows as `--`.
+ *
+ * @param t - seconds, or cli-progress's `'NULL'` / `'INF'` markers.
+ * @param options - cli-progress options (padding character).
+ * @param roundToMultipleOf - rounding step in seconds, as cli-progress passes it.
+ */
+export function formatBarTime(
+  t: number | string,
+  options: cliProgress.Options,
+  roundToMultipleOf: number,
+): string {
+  if (typeof t !== 'number' || !Number.isFinite(t)) return '--';
+  return cliProgress.Format.TimeFormat(t, options, roundToMultipleOf);
 }
 
 function formatFields(fields?: Record<string, unknown>): string {

@@ -20,6 +20,7 @@ export {
   type DataSplit,
 } from './data.js';
 export { preprocessing, augmentation } from './pipeline.js';
+export { CheckFinited, countNonFinite, type CheckFinitedOptions } from './checkFinite.js';
 export {
   train,
   cosineLearningRate,

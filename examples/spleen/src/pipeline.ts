@@ -16,10 +16,12 @@ import {
   SpatialPadd,
   type Transform,
 } from '@voxelkit/transforms';
+import { CheckFinited } from './checkFinite.js';
 import type { SpleenConfig } from './config.js';
 
 /**
- * Load → channel first → RAS → resample to `pixdim` → HU window to 0..1 → crop to the body.
+ * Load → channel first → RAS → resample to `pixdim` → HU window to 0..1 → crop to the body →
+ * check that no voxel is NaN or ±Inf ({@link CheckFinited}: a `DataError` naming the case).
  * With `label` false the chain handles images alone (prediction).
  */
 export function preprocessing(config: SpleenConfig, withLabel = true): Transform[] {
@@ -42,6 +44,7 @@ export function preprocessing(config: SpleenConfig, withLabel = true): Transform
       clip: true,
     }),
     new CropForegroundd({ keys, sourceKey: 'image' }),
+    new CheckFinited({ keys }),
   ];
 }
 

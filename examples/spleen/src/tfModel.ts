@@ -8,7 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { channelsFirstToTensor, tensorToChannelsFirst } from '@voxelkit/backend';
-import { DataError } from '@voxelkit/core';
+import { DataError, ResourceError } from '@voxelkit/core';
 import { DiceCELoss } from '@voxelkit/losses';
 import { AdamW, type AdamWMoments } from '@voxelkit/train';
 import {
@@ -18,6 +18,7 @@ import {
   readSafetensors,
   type StateDict,
 } from '@voxelkit/nets';
+import { countNonFinite } from './checkFinite.js';
 import type { SpleenConfig } from './config.js';
 import { writeFileAtomic } from './files.js';
 import type { Batch, ModelFactory, SegmentationModel } from './model.js';
@@ -81,13 +82,15 @@ class TfSegmentationModel implements SegmentationModel {
   }
 
   async save(dir: string): Promise<void> {
+    const weights = this.network.stateDict();
+    const state = this.optimizer.getState();
+    // A step can leave non-finite weights behind a finite loss (a huge learning rate): such a
+    // model is never written, so the checkpoint being replaced stays the last good one.
+    for (const [name, entry] of weights) assertFinite(name, entry.data);
+    for (const [name, m] of state.moments) assertFinite(`${name} (AdamW moment)`, m.expAvgSq);
     await mkdir(dir, { recursive: true });
     // The model in PyTorch names and layout (loadable by MONAI through safetensors.torch).
-    await writeFileAtomic(
-      join(dir, 'model.safetensors'),
-      encodeSafetensors(this.network.stateDict()),
-    );
-    const state = this.optimizer.getState();
+    await writeFileAtomic(join(dir, 'model.safetensors'), encodeSafetensors(weights));
     const moments: StateDict = new Map();
     for (const [name, m] of state.moments) {
       moments.set(`${name}.exp_avg`, { shape: m.shape, data: m.expAvg });
@@ -136,6 +139,16 @@ class TfSegmentationModel implements SegmentationModel {
   dispose(): void {
     this.optimizer.dispose();
     this.network.dispose();
+  }
+}
+
+function assertFinite(name: string, data: ArrayLike<number>): void {
+  const { nan, infinite } = countNonFinite(data);
+  if (nan + infinite > 0) {
+    throw new ResourceError(
+      `training diverged: ${name} holds ${nan} NaN and ${infinite} ±Inf values; the checkpoint was not written. Try a lower --lr`,
+      { field: name, expected: 'finite values', actual: `${nan} NaN, ${infinite} ±Inf` },
+    );
   }
 }
 

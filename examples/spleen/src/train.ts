@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ResourceError, type Volume } from '@voxelkit/core';
-import { CacheDataset, DataLoader, type DatasetRecord } from '@voxelkit/io';
+import { DataError, ResourceError, type Volume } from '@voxelkit/core';
+import { CacheDataset, DataLoader, type DatasetRecord, type DecathlonItem } from '@voxelkit/io';
 import { CosineAnnealingSchedule } from '@voxelkit/train';
 import type { SpleenConfig } from './config.js';
 import type { CliLogger } from './console.js';
@@ -94,8 +94,12 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     ) + '\n',
   );
 
+  // Each record carries its case id (kept by every transform, patches included), so an error
+  // about a batch can name the cases in it.
+  const withCaseId = (items: DecathlonItem[]) =>
+    items.map((item) => ({ ...item, caseId: caseName(item) }) as unknown as DatasetRecord);
   const trainSet = new CacheDataset(
-    split.training as unknown as DatasetRecord[],
+    withCaseId(split.training),
     [...preprocessing(config), ...augmentation(config)],
     {
       seed: config.seed,
@@ -105,16 +109,12 @@ export async function train(options: TrainOptions): Promise<TrainSummary> {
     },
   );
   await trainSet.init();
-  const validationSet = new CacheDataset(
-    split.validation as unknown as DatasetRecord[],
-    preprocessing(config),
-    {
-      seed: config.seed,
-      logger,
-      caseId: (item) => caseName(item as unknown as { image: string }),
-      onProgress: progressBar(logger, 'cache val'),
-    },
-  );
+  const validationSet = new CacheDataset(withCaseId(split.validation), preprocessing(config), {
+    seed: config.seed,
+    logger,
+    caseId: (item) => caseName(item as unknown as { image: string }),
+    onProgress: progressBar(logger, 'cache val'),
+  });
   await validationSet.init();
   const validationCases: EvaluationCase[] = [];
   for (let i = 0; i < validationSet.length; i++) {
@@ -232,16 +232,23 @@ async function trainEpoch(
   const bar = logger.bars.create(`epoch ${epoch}`, loader.length);
   let total = 0;
   let steps = 0;
+  const poisonStep = testPoisonStep();
   try {
     // DataLoader epochs are 0-based; their shuffles and augmentations derive from (seed, epoch).
     for await (const batch of loader.iterate(epoch - 1)) {
       const { images, labels } = stack(batch);
+      const step = steps + 1;
+      if ((epoch - 1) * loader.length + step === poisonStep) images.data[0] = NaN;
       const loss = await model.trainStep(images, labels, lr);
       if (!Number.isFinite(loss)) {
-        throw new ResourceError('training diverged: the loss is not finite; try a lower --lr', {
-          field: 'loss',
-          actual: loss,
-        });
+        // Thrown before this epoch's checkpoint is written: `last` keeps the previous epoch.
+        const cases = [...new Set(batch.map((r) => String(r.caseId)))].join(', ');
+        throw new ResourceError(
+          `training diverged: the loss is ${loss} at epoch ${epoch}, step ${step} of ${loader.length} ` +
+            `(batch of cases ${cases}); the last checkpoint is the one of epoch ${epoch - 1}. ` +
+            'Try a lower --lr, or check those cases',
+          { field: 'loss', expected: 'a finite loss', actual: String(loss) },
+        );
       }
       total += loss;
       steps++;
@@ -291,6 +298,24 @@ async function validateEpoch(
     { epoch, meanDice: result.meanDice, seconds: record.seconds },
   );
   return { record, overlay: result.overlay };
+}
+
+/**
+ * Test hook: `VOXELKIT_TEST_POISON_LOSS_STEP=n` writes a NaN into the input of the n-th optimiser
+ * step of the run (1-based, counted from epoch 1 as `(epoch - 1) * stepsPerEpoch + step`), so
+ * tests can force a non-finite loss through the real model. Unset (the normal case): no effect.
+ */
+function testPoisonStep(): number | undefined {
+  const raw = process.env.VOXELKIT_TEST_POISON_LOSS_STEP;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new DataError('VOXELKIT_TEST_POISON_LOSS_STEP must be a positive integer', {
+      field: 'VOXELKIT_TEST_POISON_LOSS_STEP',
+      actual: raw,
+    });
+  }
+  return n;
 }
 
 /** Concatenates a batch of patch records into `[B, 1, X, Y, Z]` images and labels. */

@@ -6,20 +6,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadNifti } from '@voxelkit/io';
-
-const exampleDir = resolve(__dirname, '..');
-const dataDir = resolve(exampleDir, '../../data/spleen-mini');
-const tsx = resolve(exampleDir, 'node_modules/.bin/tsx');
-const cliArgs = [
-  '--tsconfig',
-  'tsconfig.cli.json',
-  '--import',
-  './scripts/tfjs-esm-resolve.mjs',
-  'src/cli.ts',
-];
+import { bundledDataDir as dataDir, cliCommand, exampleDir, runCli } from './runCli.js';
 
 /**
  * The tiny preset with seed 2 (the seeded patient split then trains on ts001 + ts003 and
@@ -29,26 +19,10 @@ const TRAIN_FLAGS = ['train', '--preset', 'tiny', '--seed', '2', '--batch-size',
 
 let work: string;
 
-/**
- * Runs the CLI and resolves when it exits with status 0. Asynchronous on purpose: a blocking
- * spawnSync would starve vitest's worker RPC for the minute a training run takes.
- */
-function cli(args: string[]): Promise<void> {
-  return new Promise((done, fail) => {
-    const child = spawn(tsx, [...cliArgs, ...args], {
-      cwd: exampleDir,
-      env: { ...process.env, INIT_CWD: work },
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    child.once('error', fail);
-    child.once('exit', (code) =>
-      code === 0
-        ? done()
-        : fail(new Error(`spleen ${args.join(' ')} exited with ${code}:\n${output}`)),
-    );
-  });
+/** Runs the CLI and resolves when it exits with status 0. */
+async function cli(args: string[]): Promise<void> {
+  const { code, output } = await runCli(args, work);
+  if (code !== 0) throw new Error(`spleen ${args.join(' ')} exited with ${code}:\n${output}`);
 }
 
 interface Record {
@@ -155,7 +129,7 @@ describe('spleen CLI end to end (tiny preset, bundled data)', () => {
 
   it('--resume after SIGKILL ends with exactly the metrics of the uninterrupted run', async () => {
     const run = join(work, 'killed');
-    const child = spawn(tsx, [...cliArgs, ...TRAIN_FLAGS, '--out', run], {
+    const child = spawn(cliCommand.file, [...cliCommand.args, ...TRAIN_FLAGS, '--out', run], {
       cwd: exampleDir,
       env: { ...process.env, INIT_CWD: work },
       stdio: 'ignore',
