@@ -243,9 +243,13 @@ async function trainEpoch(
       if (!Number.isFinite(loss)) {
         // Thrown before this epoch's checkpoint is written: `last` keeps the previous epoch.
         const cases = [...new Set(batch.map((r) => String(r.caseId)))].join(', ');
+        const kept =
+          epoch > 1
+            ? `the last checkpoint is the one of epoch ${epoch - 1}`
+            : 'no checkpoint was written';
         throw new ResourceError(
           `training diverged: the loss is ${loss} at epoch ${epoch}, step ${step} of ${loader.length} ` +
-            `(batch of cases ${cases}); the last checkpoint is the one of epoch ${epoch - 1}. ` +
+            `(batch of cases ${cases}); ${kept}. ` +
             'Try a lower --lr, or check those cases',
           { field: 'loss', expected: 'a finite loss', actual: String(loss) },
         );

@@ -138,7 +138,7 @@ describe('spleen CLI with non-finite numbers', () => {
     });
     expect(result.code).toBe(1);
     expect(result.output).toMatch(
-      /training diverged: the loss is NaN at epoch 2, step 1 of 2 \(batch of cases spleen_ts00[13]\)/,
+      /training diverged: the loss is NaN at epoch 2, step 1 of 2 \(batch of cases spleen_ts00[13]\); the last checkpoint is the one of epoch 1/,
     );
     const state = JSON.parse(readFileSync(join(run, 'last', 'state.json'), 'utf8'));
     expect(state.epoch).toBe(1);
