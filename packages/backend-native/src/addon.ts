@@ -66,12 +66,43 @@ export interface NativeAddon {
   /** Threads (0 keeps the current count) and layout (0 channels-last view, 1 NCDHW copy). */
   setOptions(threads: number, layout: number): void;
   /** Current ATen settings. */
-  info(): { threads: number; layout: number; torchVersion: string; parallelInfo: string };
+  info(): AddonInfo;
+}
+
+/** ATen settings reported by the addon. */
+export interface AddonInfo {
+  /** Intra-op threads ATen uses. */
+  threads: number;
+  /** 0: channels-last views of the tfjs buffers; 1: NCDHW copies. */
+  layout: number;
+  /** Version of the libtorch the addon was built against. */
+  torchVersion: string;
+  /** ATen's description of its parallel back-end (OpenMP, thread counts). */
+  parallelInfo: string;
+}
+
+/** The addon loaded. */
+export interface AddonLoaded {
+  /** Always true. */
+  ok: true;
+  /** The loaded addon. */
+  addon: NativeAddon;
+  /** File it was loaded from. */
+  path: string;
+}
+
+/** The addon could not be loaded. */
+export interface AddonLoadFailure {
+  /** Always false. */
+  ok: false;
+  /** Why not (missing build, wrong ABI, missing libtorch, disabled by environment). */
+  reason: string;
+  /** File that was tried. */
+  path: string;
 }
 
 /** Outcome of {@link loadAddon}: the addon, or why it could not be loaded. */
-export type AddonLoadResult =
-  { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string; path: string };
+export type AddonLoadResult = AddonLoaded | AddonLoadFailure;
 
 /** Where the build script leaves the addon, relative to this package's root. */
 export const DEFAULT_ADDON_PATH = path.resolve(

@@ -15,7 +15,16 @@ export {
   nativeInfo,
   nativeKernelNames,
   type NativeKernelOptions,
+  type NativeInfo,
 } from './register.js';
-export { loadAddon, DEFAULT_ADDON_PATH, type NativeAddon, type AddonLoadResult } from './addon.js';
+export {
+  loadAddon,
+  DEFAULT_ADDON_PATH,
+  type NativeAddon,
+  type AddonInfo,
+  type AddonLoaded,
+  type AddonLoadFailure,
+  type AddonLoadResult,
+} from './addon.js';
 export type { KernelCallCounts } from './kernels.js';
 export { MEMORY_KERNEL_NAMES, MIN_NATIVE_ELEMENTS } from './memory-kernels.js';

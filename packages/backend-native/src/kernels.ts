@@ -20,7 +20,9 @@ type Pad = 'valid' | 'same' | number;
 
 /** Counts of native and fallback kernel calls since registration (for tests and profiling). */
 export interface KernelCallCounts {
+  /** Calls served by the addon. */
   native: number;
+  /** Calls handed back to tfjs' own kernel (unsupported options, tiny inputs). */
   fallback: number;
 }
 

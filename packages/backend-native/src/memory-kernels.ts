@@ -30,7 +30,7 @@ const BINARY_OPS: Record<string, number> = {
   Minimum: 6,
 };
 
-/** Names of the kernels {@link createNativeMemoryKernels} registers. */
+/** Names of the memory-bound kernels the addon replaces (Add, Multiply, Sum, …). */
 export const MEMORY_KERNEL_NAMES = [
   ...Object.keys(BINARY_OPS),
   'Sum',

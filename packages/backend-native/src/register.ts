@@ -132,10 +132,18 @@ export function nativeKernelNames(): string[] {
   return [...registeredNames];
 }
 
+/** The addon's settings as {@link nativeInfo} reports them. */
+export interface NativeInfo {
+  /** Intra-op threads ATen uses. */
+  threads: number;
+  /** Whether kernels work on channels-last views or NCDHW copies. */
+  layout: 'ncdhw' | 'channels-last';
+  /** Version of the libtorch the addon was built against. */
+  torchVersion: string;
+}
+
 /** The addon's ATen settings, or undefined when the addon does not load. */
-export function nativeInfo(
-  addonPath?: string,
-): { threads: number; layout: 'ncdhw' | 'channels-last'; torchVersion: string } | undefined {
+export function nativeInfo(addonPath?: string): NativeInfo | undefined {
   const loaded = loadAddon(addonPath);
   if (!loaded.ok) return undefined;
   const info = loaded.addon.info();

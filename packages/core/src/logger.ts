@@ -6,16 +6,23 @@
 
 /** Levelled sink for messages from library code. All methods are optional to implement. */
 export interface Logger {
+  /** Detail useful when diagnosing (per-step values, chosen code paths). */
   debug(message: string, fields?: Record<string, unknown>): void;
+  /** Normal progress worth a line in a log (backend chosen, data set loaded). */
   info(message: string, fields?: Record<string, unknown>): void;
+  /** A recoverable degradation the user should know about (fallback affine, empty foreground). */
   warn(message: string, fields?: Record<string, unknown>): void;
+  /** A failure that is also thrown or ends the operation. */
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
 /** One progress report: `done` of `total` units of the named `stage` are finished. */
 export interface ProgressEvent {
+  /** What is progressing, e.g. `'cache'`, `'download'`, `'sliding-window'`. */
   stage: string;
+  /** Units finished so far. */
   done: number;
+  /** Units in all (0 when unknown). */
   total: number;
   /** Extra values worth showing (e.g. current loss). */
   fields?: Record<string, number | string>;
@@ -35,10 +42,19 @@ export const silentLogger: Logger = {
 /** Log level names, lowest first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** A {@link Logger} that keeps what it receives; see {@link createMemoryLogger}. */
+export interface MemoryLogger extends Logger {
+  /** Every record logged so far, oldest first. */
+  records: LogRecord[];
+}
+
 /** One captured log record, as kept by {@link createMemoryLogger}. */
 export interface LogRecord {
+  /** Severity of the record. */
   level: LogLevel;
+  /** The message as logged. */
   message: string;
+  /** Structured values logged with the message, if any. */
   fields?: Record<string, unknown>;
 }
 
@@ -53,7 +69,7 @@ export interface LogRecord {
  * log.records.length; // 1
  * ```
  */
-export function createMemoryLogger(): Logger & { records: LogRecord[] } {
+export function createMemoryLogger(): MemoryLogger {
   const records: LogRecord[] = [];
   const push = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
     records.push(fields === undefined ? { level, message } : { level, message, fields });

@@ -10,7 +10,9 @@ import { ArgumentError } from './errors.js';
 
 /** For each voxel axis: the world axis (0 = x, 1 = y, 2 = z) it follows and the sign. */
 export interface AxisOrientation {
+  /** World axis the voxel axis follows: 0 = x (R/L), 1 = y (A/P), 2 = z (S/I). */
   worldAxis: number;
+  /** +1 when the index grows towards R, A or S; -1 towards L, P or I. */
   sign: 1 | -1;
 }
 
@@ -19,7 +21,9 @@ export interface AxisOrientation {
  * when `flip[a]` is true.
  */
 export interface AxisTransform {
+  /** Source spatial axis read by each output axis. */
   perm: [number, number, number];
+  /** Whether each output axis runs opposite to its source axis. */
   flip: [boolean, boolean, boolean];
 }
 

@@ -34,10 +34,15 @@ export type TypedArray =
  * facts such as the source file name and the original header.
  */
 export interface Volume<T extends TypedArray = TypedArray> {
+  /** Voxel values, row-major `[C, X, Y, Z]` (last axis fastest). */
   data: T;
+  /** `[C, X, Y, Z]`: channels, then the NIfTI voxel axes i, j, k. */
   shape: number[];
+  /** Element type of `data`. */
   dtype: DType;
+  /** Row-major 4×4, voxel index `(i, j, k, 1)` → RAS+ world mm. */
   affine: Affine;
+  /** Source file, header and the history of applied transforms. */
   meta: VolumeMeta;
 }
 

@@ -13,17 +13,25 @@ export type AffineSource = 'sform' | 'qform' | 'base';
 
 /** The chosen affine and where it came from. */
 export interface ChosenAffine {
+  /** Voxel index → RAS+ mm, row-major 4×4. */
   affine: Affine;
+  /** Which header fields it came from. */
   source: AffineSource;
 }
 
 /** Quaternion representation of an affine, as written to the qform fields. */
 export interface QformParameters {
+  /** Quaternion b of the rotation. */
   quatern_b: number;
+  /** Quaternion c of the rotation. */
   quatern_c: number;
+  /** Quaternion d of the rotation. */
   quatern_d: number;
+  /** Translation x (mm). */
   qoffset_x: number;
+  /** Translation y (mm). */
   qoffset_y: number;
+  /** Translation z (mm). */
   qoffset_z: number;
   /** -1 when the linear part has a negative determinant (stored in pixdim[0]). */
   qfac: 1 | -1;

@@ -38,43 +38,73 @@ export interface NiftiHeader {
   magic: string;
   /** True for single-file `.nii` (`n+*` magic), false for `.hdr/.img` pairs. */
   singleFile: boolean;
+  /** MRI frequency/phase/slice encoding directions, packed in 2-bit fields. */
   dim_info: number;
   /** dim[0] = number of dimensions, dim[1..7] = sizes (as stored). */
   dim: number[];
+  /** First intent parameter (meaning depends on `intent_code`). */
   intent_p1: number;
+  /** Second intent parameter. */
   intent_p2: number;
+  /** Third intent parameter. */
   intent_p3: number;
+  /** What the voxel values mean (`NIFTI_INTENT_*`; 0 = none). */
   intent_code: number;
   /** Datatype code (nifti1.h `NIFTI_TYPE_*`). */
   datatype: number;
+  /** Bits per voxel; must agree with `datatype`. */
   bitpix: number;
+  /** First slice index of the slice-timing pattern. */
   slice_start: number;
   /** pixdim[0] = qfac sign, pixdim[1..3] = voxel size (mm), pixdim[4] = time step. */
   pixdim: number[];
   /** Byte offset of the voxel data (in the .img file for pairs). */
   vox_offset: number;
+  /** Data scaling slope: value = raw · slope + inter (0 or non-finite means unscaled). */
   scl_slope: number;
+  /** Data scaling offset, applied only with a usable `scl_slope`. */
   scl_inter: number;
+  /** Last slice index of the slice-timing pattern. */
   slice_end: number;
+  /** Slice acquisition order (`NIFTI_SLICE_*`). */
   slice_code: number;
+  /** Spatial and temporal units, packed (`NIFTI_UNITS_*`). */
   xyzt_units: number;
+  /** Maximum display intensity. */
   cal_max: number;
+  /** Minimum display intensity. */
   cal_min: number;
+  /** Time to acquire one slice. */
   slice_duration: number;
+  /** Time axis shift. */
   toffset: number;
+  /** Free-text description (at most 80 bytes). */
   descrip: string;
+  /** Name of an auxiliary file (at most 24 bytes). */
   aux_file: string;
+  /** What the qform coordinates mean (`NIFTI_XFORM_*`; 0 = no qform). */
   qform_code: number;
+  /** What the sform coordinates mean (`NIFTI_XFORM_*`; 0 = no sform). */
   sform_code: number;
+  /** Quaternion b of the qform rotation. */
   quatern_b: number;
+  /** Quaternion c of the qform rotation. */
   quatern_c: number;
+  /** Quaternion d of the qform rotation. */
   quatern_d: number;
+  /** qform translation x (mm). */
   qoffset_x: number;
+  /** qform translation y (mm). */
   qoffset_y: number;
+  /** qform translation z (mm). */
   qoffset_z: number;
+  /** First row of the sform affine (4 numbers). */
   srow_x: number[];
+  /** Second row of the sform affine. */
   srow_y: number[];
+  /** Third row of the sform affine. */
   srow_z: number[];
+  /** Name or meaning of the data (at most 16 bytes). */
   intent_name: string;
   /** The 4 extender bytes after the header, or null when the bytes given end before them. */
   extender: number[] | null;

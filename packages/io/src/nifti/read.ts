@@ -43,12 +43,15 @@ export interface ReadNiftiOptions {
 
 /** Options of {@link readNiftiHeader}. */
 export interface ReadNiftiHeaderOptions {
+  /** Name used in error messages. */
   filename?: string;
+  /** Receives warnings (e.g. a singular sform that falls back to the qform). */
   logger?: Logger;
 }
 
 /** What a header implies for reading, computed before any voxel buffer is allocated. */
 export interface NiftiReadPlan {
+  /** The on-disk datatype. */
   datatype: NiftiDatatype;
   /** Byte order of the voxel data (that of the header). */
   littleEndian: boolean;
@@ -60,7 +63,9 @@ export interface NiftiReadPlan {
   dtype: DType;
   /** Whether scl_slope/scl_inter are applied, and with which values. */
   scaled: boolean;
+  /** Scaling slope in effect (1 when unscaled). */
   slope: number;
+  /** Scaling offset in effect (0 when unscaled). */
   inter: number;
   /** Byte offset of the voxels (vox_offset, repaired to 352/544 when a single file has 0). */
   voxOffset: number;
