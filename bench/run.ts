@@ -90,6 +90,13 @@ function runVitestTask(
     console.log(`${r.stdout}\n${r.stderr}`.split('\n').slice(-30).join('\n'));
     return undefined;
   }
+  if (r.status !== 0) {
+    // The task wrote its result; vitest failed afterwards (e.g. a worker RPC timeout). Show why.
+    const why = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /error|timeout/i.test(l));
+    console.log(
+      `    vitest exit ${r.status} after the result was written: ${why.slice(0, 3).join(' | ')}`,
+    );
+  }
   return JSON.parse(readFileSync(out, 'utf8'));
 }
 
