@@ -8,3 +8,4 @@
 export * from './gradients.js';
 export * from './init_backend.js';
 export * from './layout.js';
+export * from './copy-kernels.js';

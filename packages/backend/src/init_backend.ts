@@ -5,6 +5,7 @@
  * TypeScript `@tensorflow/tfjs-backend-cpu`). Optional packages are loaded with dynamic
  * `import()` of a computed specifier, so they stay optional at install and bundle time.
  */
+import { registerCopyKernels } from './copy-kernels.js';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { ArgumentError, ResourceError, silentLogger, type Logger } from '@voxelkit/core';
@@ -147,6 +148,8 @@ async function tryBackend(
       return smokeTest();
     }
     if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'setBackend(cpu) failed' };
+    // tfjs-cpu's element-by-element Slice/PadV2 dominate a UNet step; replace them on both CPU paths.
+    registerCopyKernels();
     if (name === 'native') {
       const mod = await load('@voxelkit/backend-native');
       const register = mod.registerNativeKernels;
