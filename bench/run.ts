@@ -2,7 +2,7 @@
  * `pnpm bench`: conv3d kernels, the real UNet training step and sliding-window inference of a
  * CT-sized volume, ours (tfjs-cpu and native kernels, after initBackend()) against PyTorch/MONAI
  * measured in the same run, with peak RSS of both. Prints tables and writes
- * bench/results/latest.raw.json. About 6–8 minutes on an idle 2-core machine.
+ * bench/results/latest.raw.json. About 5–8 minutes on a 2-core machine.
  *
  *   pnpm bench             kernels + UNet step (96³, 64³) + sliding window + PyTorch references
  *   pnpm bench --quick     kernels only

@@ -139,8 +139,10 @@ async function benchSlidingWindow() {
   const options = { roiSize: 96, swBatchSize: 4, overlap: 0.5 };
   const predictor = unetPredictor(net);
   let windows = 0;
-  const counting = (w: ArrayWithShape) => {
+  const counting = async (w: ArrayWithShape) => {
     windows += w.shape[0];
+    // A 4-window batch blocks for many seconds; let vitest's worker RPC run in between.
+    await yieldToVitest();
     return predictor(w);
   };
   // Warm-up on one window (allocator, oneDNN primitives); a whole run takes minutes here.
