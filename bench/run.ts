@@ -8,6 +8,7 @@
  *   pnpm bench --quick     kernels only
  *   pnpm bench --full      also the older bench UNet (packages/backend-native/bench/unet.ts) at
  *                          64³ with native conv3d only and with tfjs-cpu only (slow)
+ *   pnpm bench --preprocess  preprocessing vs MONAI and NIfTI loading vs nibabel (~1 min)
  *   pnpm bench --soak      only the soak test (issue 7): ~200 training steps and ~30 sliding-window
  *                          inferences, tf.memory() and RSS sampled; prints the series and a
  *                          verdict and rewrites the soak section of docs/benchmarks.md
@@ -21,6 +22,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { preprocessBench } from './preprocess.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -293,6 +295,7 @@ function soak() {
 
 function main() {
   if (args.has('--soak')) return soak();
+  if (args.has('--preprocess')) return preprocessBench(root, python);
   const m = machine();
   const loadBefore = load();
   console.log(`machine: ${m.model}, ${m.logicalCpus} CPUs (${m.cores} used), ${m.mhz} MHz`);

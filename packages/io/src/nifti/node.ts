@@ -121,7 +121,12 @@ async function gunzipNative(bytes: Uint8Array, needed: number, file: string): Pr
   ]);
   const cap = Math.min(needed + (1 << 20), buffer.constants.MAX_LENGTH);
   try {
-    const out = await util.promisify(zlib.gunzip)(bytes, { maxOutputLength: cap });
+    // 1 MiB output chunks instead of zlib's 16 KiB default: ~1.8x faster on a 262 MB CT (fewer
+    // chunk copies and callbacks); measured 716 → 404 ms here.
+    const out = await util.promisify(zlib.gunzip)(bytes, {
+      maxOutputLength: cap,
+      chunkSize: 1 << 20,
+    });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (error) {
     const code = (error as { code?: string }).code;
