@@ -68,21 +68,7 @@ export class Conv3d implements Module {
 
   collect(prefix: string, state: StateEntry[], _counters: CounterEntry[]): void {
     const { inChannels, outChannels, kernelSize: k } = this.geometry;
-    state.push({
-      name: `${prefix}weight`,
-      variable: this.weight,
-      trainable: true,
-      torchShape: [outChannels, inChannels, ...k],
-      perm: CONV_WEIGHT_PERM,
-    });
-    if (this.bias) {
-      state.push({
-        name: `${prefix}bias`,
-        variable: this.bias,
-        trainable: true,
-        torchShape: [outChannels],
-      });
-    }
+    collectConvParameters(prefix, state, this, [outChannels, inChannels, ...k]);
   }
 }
 
@@ -147,20 +133,34 @@ export class ConvTranspose3d implements Module {
 
   collect(prefix: string, state: StateEntry[], _counters: CounterEntry[]): void {
     const { inChannels, outChannels, kernelSize: k } = this.geometry;
+    // PyTorch stores a transposed convolution's weight as [in, out, k…].
+    collectConvParameters(prefix, state, this, [inChannels, outChannels, ...k]);
+  }
+}
+
+/**
+ * Lists a convolution's weight (PyTorch shape `torchWeightShape`, tfjs layout via
+ * `CONV_WEIGHT_PERM`) and optional bias under PyTorch's names.
+ */
+function collectConvParameters(
+  prefix: string,
+  state: StateEntry[],
+  conv: { weight: tf.Variable; bias: tf.Variable | undefined; geometry: ConvGeometry },
+  torchWeightShape: number[],
+): void {
+  state.push({
+    name: `${prefix}weight`,
+    variable: conv.weight,
+    trainable: true,
+    torchShape: torchWeightShape,
+    perm: CONV_WEIGHT_PERM,
+  });
+  if (conv.bias) {
     state.push({
-      name: `${prefix}weight`,
-      variable: this.weight,
+      name: `${prefix}bias`,
+      variable: conv.bias,
       trainable: true,
-      torchShape: [inChannels, outChannels, ...k],
-      perm: CONV_WEIGHT_PERM,
+      torchShape: [conv.geometry.outChannels],
     });
-    if (this.bias) {
-      state.push({
-        name: `${prefix}bias`,
-        variable: this.bias,
-        trainable: true,
-        torchShape: [outChannels],
-      });
-    }
   }
 }
