@@ -2,11 +2,11 @@
   "targets": [
     {
       "target_name": "voxelkit_native",
-      "sources": ["native/conv3d.cc"],
+      "sources": ["native/conv3d.cc", "native/ncdhw.cc", "native/optim.cc"],
       "include_dirs": ["/usr/include/torch/csrc/api/include"],
       "libraries": ["-ltorch", "-ltorch_cpu", "-lc10"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
-      "cflags_cc": ["-std=c++17", "-O2", "-fexceptions", "-frtti", "-Wno-unused-parameter"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fopenmp-simd", "-fexceptions", "-frtti", "-Wno-unused-parameter"],
       "ldflags": ["-Wl,--no-as-needed"]
     }
   ]

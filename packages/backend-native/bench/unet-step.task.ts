@@ -59,7 +59,11 @@ it('unet training step', async () => {
       cost?.dataSync();
       cost?.dispose();
     };
-    const forward = () => tf.tidy(() => net.apply(x, false).dataSync());
+    const forward = () => {
+      const y = tf.tidy(() => net.apply(x, false));
+      y.dataSync();
+      y.dispose();
+    };
     await yieldToVitest();
     step(); // warm-up: oneDNN primitive creation, allocator
     const stepTimes: number[] = [];

@@ -21,93 +21,13 @@
 #include <string>
 #include <vector>
 
+#include "napi_helpers.h"
+#include "ncdhw.h"
+#include "optim.h"
+
 namespace {
 
-// ---- N-API helpers ---------------------------------------------------------------------------
-
-struct JsError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-void check(napi_env env, napi_status status, const char* what) {
-  if (status != napi_ok) throw JsError(std::string("N-API call failed: ") + what);
-}
-
-std::vector<napi_value> getArgs(napi_env env, napi_callback_info info, size_t expected) {
-  size_t argc = expected;
-  std::vector<napi_value> argv(expected);
-  check(env, napi_get_cb_info(env, info, &argc, argv.data(), nullptr, nullptr), "get_cb_info");
-  if (argc < expected) {
-    throw JsError("expected " + std::to_string(expected) + " arguments, got " + std::to_string(argc));
-  }
-  return argv;
-}
-
-// A Float32Array argument: pointer into the JS-owned buffer plus its element count.
-struct F32View {
-  float* data;
-  size_t length;
-};
-
-F32View getF32(napi_env env, napi_value value, const char* name) {
-  bool isTyped = false;
-  check(env, napi_is_typedarray(env, value, &isTyped), "is_typedarray");
-  if (!isTyped) throw JsError(std::string(name) + ": expected a Float32Array");
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* data = nullptr;
-  check(env, napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr),
-        "get_typedarray_info");
-  if (type != napi_float32_array) throw JsError(std::string(name) + ": expected a Float32Array");
-  return {static_cast<float*>(data), length};
-}
-
-std::vector<int64_t> getInts(napi_env env, napi_value value, size_t expected, const char* name) {
-  uint32_t length = 0;
-  if (napi_get_array_length(env, value, &length) != napi_ok || length != expected) {
-    throw JsError(std::string(name) + ": expected an array of " + std::to_string(expected) +
-                  " integers");
-  }
-  std::vector<int64_t> out(expected);
-  for (uint32_t i = 0; i < length; ++i) {
-    napi_value item;
-    check(env, napi_get_element(env, value, i, &item), "get_element");
-    int64_t v = 0;
-    check(env, napi_get_value_int64(env, item, &v), "get_value_int64");
-    out[i] = v;
-  }
-  return out;
-}
-
-int64_t numel(const std::vector<int64_t>& shape) {
-  int64_t n = 1;
-  for (auto d : shape) n *= d;
-  return n;
-}
-
-// Results live in V8-owned ArrayBuffers that ATen writes into (via *_out ops or copy_). Handing
-// ATen's own storage to JS as external buffers was tried first: V8 does not see that memory, so
-// it rarely collected the wrappers and a UNet training loop grew by hundreds of MB per step.
-struct Output {
-  napi_value array;
-  at::Tensor tensor;  // view of the ArrayBuffer's memory, contiguous, shape as requested
-};
-
-Output makeOutput(napi_env env, const std::vector<int64_t>& shape) {
-  const int64_t n = numel(shape);
-  void* data = nullptr;
-  napi_value buffer;
-  check(env, napi_create_arraybuffer(env, static_cast<size_t>(n) * sizeof(float), &data, &buffer),
-        "create_arraybuffer");
-  napi_value array;
-  check(env, napi_create_typedarray(env, napi_float32_array, static_cast<size_t>(n), buffer, 0, &array),
-        "create_typedarray");
-  // A zero-length ArrayBuffer may have no backing store; ATen needs a valid pointer anyway.
-  static float dummy = 0.0f;
-  return {array, at::from_blob(data ? data : &dummy, shape, at::TensorOptions().dtype(at::kFloat))};
-}
-
-std::vector<int64_t> sizesOf(const at::Tensor& t) { return t.sizes().vec(); }
+using namespace vk;
 
 // ---- layout helpers --------------------------------------------------------------------------
 
@@ -179,20 +99,6 @@ at::Tensor unpadIfNeeded(const at::Tensor& dx, const Padding& p) {
 }
 
 // ---- kernels ---------------------------------------------------------------------------------
-
-template <typename Fn>
-napi_value guarded(napi_env env, Fn fn) {
-  try {
-    return fn();
-  } catch (const JsError& e) {
-    napi_throw_type_error(env, "ERR_VOXELKIT_NATIVE_ARGS", e.what());
-  } catch (const c10::Error& e) {
-    napi_throw_error(env, "ERR_VOXELKIT_NATIVE_ATEN", e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    napi_throw_error(env, "ERR_VOXELKIT_NATIVE", e.what());
-  }
-  return nullptr;
-}
 
 // conv3dForward(x, xShape[5], filter, filterShape[5], strides[3], padFront[3], padBack[3])
 //   -> Float32Array y (NDHWC)
@@ -282,20 +188,6 @@ napi_value Conv3dBackpropFilter(napi_env env, napi_callback_info info) {
 // tfjs-backend-cpu runs these single-threaded and, for broadcasting or non-trailing axes,
 // through per-element index arithmetic; ATen's TensorIterator vectorises and uses both cores.
 
-at::Tensor wrapDense(const F32View& v, const std::vector<int64_t>& shape, const char* name) {
-  if (static_cast<int64_t>(v.length) != numel(shape)) {
-    throw JsError(std::string(name) + ": buffer has " + std::to_string(v.length) +
-                  " elements, shape needs " + std::to_string(numel(shape)));
-  }
-  return at::from_blob(v.data, shape, at::TensorOptions().dtype(at::kFloat));
-}
-
-std::vector<int64_t> getShape(napi_env env, napi_value value, const char* name) {
-  uint32_t length = 0;
-  check(env, napi_get_array_length(env, value, &length), name);
-  return getInts(env, value, length, name);
-}
-
 // binary(op, a, aShape, b, bShape) with numpy broadcasting; op: 0 add, 1 sub, 2 mul, 3 div,
 // 4 squared difference, 5 maximum, 6 minimum.
 napi_value Binary(napi_env env, napi_callback_info info) {
@@ -322,7 +214,8 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   });
 }
 
-// reduce(op, x, xShape, axes) -> reduced values (keepDims shape handled in JS); op: 0 sum, 1 mean.
+// reduce(op, x, xShape, axes) -> reduced values (keepDims shape handled in JS); op: 0 sum, 1 mean,
+// 2 max.
 napi_value Reduce(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() {
     auto a = getArgs(env, info, 4);
@@ -338,7 +231,9 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
     for (size_t i = 0; i < shape.size(); ++i) if (!reduced[i]) outShape.push_back(shape[i]);
     Output out = makeOutput(env, outShape);
     if (op == 0) at::sum_out(out.tensor, x, axes);
-    else at::mean_out(out.tensor, x, axes);
+    else if (op == 1) at::mean_out(out.tensor, x, axes);
+    else if (op == 2) at::amax_out(out.tensor, x, axes);
+    else throw JsError("unknown reduction " + std::to_string(op));
     return out.array;
   });
 }
@@ -385,6 +280,47 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
     auto x = wrapDense(getF32(env, a[0], "x"), shape, "x");
     Output out = makeOutput(env, shape);
     at::_softmax_out(out.tensor, x, dim, false);
+    return out.array;
+  });
+}
+
+// transpose(x, xShape, perm) -> contiguous copy of x permuted by perm (tfjs Transpose).
+napi_value Transpose(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 3);
+    auto shape = getShape(env, a[1], "xShape");
+    auto perm = getInts(env, a[2], shape.size(), "perm");
+    at::NoGradGuard noGrad;
+    auto x = wrapDense(getF32(env, a[0], "x"), shape, "x");
+    auto permuted = x.permute(perm);
+    Output out = makeOutput(env, sizesOf(permuted));
+    out.tensor.copy_(permuted);
+    return out.array;
+  });
+}
+
+// unary(op, x) -> elementwise op over a flat buffer: 0 exp, 1 log, 2 neg, 3 sqrt, 4 rsqrt,
+// 5 square.
+napi_value Unary(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 2);
+    int32_t op = 0;
+    check(env, napi_get_value_int32(env, a[0], &op), "op");
+    auto v = getF32(env, a[1], "x");
+    at::NoGradGuard noGrad;
+    const std::vector<int64_t> shape = {static_cast<int64_t>(v.length)};
+    auto x = wrapDense(v, shape, "x");
+    Output out = makeOutput(env, shape);
+    auto& r = out.tensor;
+    switch (op) {
+      case 0: at::exp_out(r, x); break;
+      case 1: at::log_out(r, x); break;
+      case 2: at::neg_out(r, x); break;
+      case 3: at::sqrt_out(r, x); break;
+      case 4: at::rsqrt_out(r, x); break;
+      case 5: at::mul_out(r, x, x); break;
+      default: throw JsError("unknown unary op " + std::to_string(op));
+    }
     return out.array;
   });
 }
@@ -438,10 +374,18 @@ napi_value Init(napi_env env, napi_value exports) {
       {"narrow", nullptr, Narrow, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"prelu", nullptr, Prelu, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setOptions", nullptr, SetOptions, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  try {
+    vk::defineNcdhwKernels(env, exports);
+    vk::defineOptimKernels(env, exports);
+  } catch (const std::exception& e) {
+    napi_throw_error(env, "ERR_VOXELKIT_NATIVE", e.what());
+  }
   return exports;
 }
 

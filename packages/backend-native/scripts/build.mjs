@@ -38,7 +38,15 @@ if (!existsSync(path.join(torchInclude, 'torch/csrc/api/include/torch/version.h'
 // Every `pnpm install` runs this script; skip the ~15 s compile when the addon is newer than its
 // sources (VOXELKIT_NATIVE_FORCE=1 rebuilds anyway).
 const addon = path.join(packageRoot, 'build/Release/voxelkit_native.node');
-const sources = ['binding.gyp', 'native/conv3d.cc'].map((f) => path.join(packageRoot, f));
+const sources = [
+  'binding.gyp',
+  'native/conv3d.cc',
+  'native/ncdhw.cc',
+  'native/ncdhw.h',
+  'native/optim.cc',
+  'native/optim.h',
+  'native/napi_helpers.h',
+].map((f) => path.join(packageRoot, f));
 if (
   process.env.VOXELKIT_NATIVE_FORCE !== '1' &&
   existsSync(addon) &&

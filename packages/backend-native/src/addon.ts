@@ -49,7 +49,7 @@ export interface NativeAddon {
     b: Float32Array,
     bShape: number[],
   ): Float32Array;
-  /** Reduction over `axes` (dropped from the result): 0 sum, 1 mean. */
+  /** Reduction over `axes` (dropped from the result): 0 sum, 1 mean, 2 max. */
   reduce(op: number, x: Float32Array, xShape: number[], axes: number[]): Float32Array;
   /** Contiguous copy of `x[..., begin:begin+size, ...]` along `axis`. */
   narrow(
@@ -63,6 +63,92 @@ export interface NativeAddon {
   softmax(x: Float32Array, xShape: number[], dim: number): Float32Array;
   /** `x < 0 ? alpha * x : x` with `alpha` broadcast against `x`. */
   prelu(x: Float32Array, xShape: number[], alpha: Float32Array, alphaShape: number[]): Float32Array;
+  /**
+   * PyTorch-style (transposed) convolution of an NCDHW `x` with a tfjs-layout filter and optional
+   * bias (see `@voxelkit/backend` `conv3dNcdhw`); returns NCDHW.
+   */
+  convNcdhw(
+    x: Float32Array,
+    xShape: number[],
+    filter: Float32Array,
+    filterShape: number[],
+    bias: Float32Array | null,
+    stride: number[],
+    padding: number[],
+    transposed: boolean,
+    outputPadding: number[],
+  ): Float32Array;
+  /** Input gradient of {@link NativeAddon.convNcdhw}, shaped `inShape`. */
+  convNcdhwBackpropInput(
+    dy: Float32Array,
+    dyShape: number[],
+    filter: Float32Array,
+    filterShape: number[],
+    stride: number[],
+    padding: number[],
+    transposed: boolean,
+    outputPadding: number[],
+    inShape: number[],
+  ): Float32Array;
+  /** Filter gradient of {@link NativeAddon.convNcdhw}, in tfjs' filter layout `filterShape`. */
+  convNcdhwBackpropFilter(
+    x: Float32Array,
+    xShape: number[],
+    dy: Float32Array,
+    dyShape: number[],
+    stride: number[],
+    padding: number[],
+    transposed: boolean,
+    outputPadding: number[],
+    filterShape: number[],
+  ): Float32Array;
+  /** Batch norm (+ PReLU when `hasAct`) of NCDHW `x`: `[y, mean, variance]`. */
+  batchNormAct(
+    x: Float32Array,
+    xShape: number[],
+    gamma: Float32Array,
+    beta: Float32Array,
+    alpha: Float32Array,
+    runningMean: Float32Array,
+    runningVar: Float32Array,
+    eps: number,
+    training: boolean,
+    hasAct: boolean,
+  ): [Float32Array, Float32Array, Float32Array];
+  /** Gradients of {@link NativeAddon.batchNormAct}: `[dx, dGamma, dBeta, dAlpha]`. */
+  batchNormActGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    xShape: number[],
+    gamma: Float32Array,
+    beta: Float32Array,
+    alpha: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    eps: number,
+    training: boolean,
+    hasAct: boolean,
+  ): [Float32Array, Float32Array, Float32Array, Float32Array];
+  /** Contiguous copy of `x` with its axes permuted by `perm` (tfjs `Transpose`). */
+  transpose(x: Float32Array, xShape: number[], perm: number[]): Float32Array;
+  /** Elementwise: 0 exp, 1 log, 2 neg, 3 sqrt, 4 rsqrt, 5 square. */
+  unary(op: number, x: Float32Array): Float32Array;
+  /**
+   * One AdamW update in one pass: `[param', expAvg', expAvgSq']` (see `@voxelkit/backend`
+   * `adamwUpdate` for the formula).
+   */
+  adamwUpdate(
+    param: Float32Array,
+    grad: Float32Array,
+    expAvg: Float32Array,
+    expAvgSq: Float32Array,
+    stepSize: number,
+    beta1: number,
+    beta2: number,
+    biasCorrection2Sqrt: number,
+    eps: number,
+    decay: number,
+  ): [Float32Array, Float32Array, Float32Array];
   /** Threads (0 keeps the current count) and layout (0 channels-last view, 1 NCDHW copy). */
   setOptions(threads: number, layout: number): void;
   /** Current ATen settings. */

@@ -1,7 +1,8 @@
 /**
  * Native kernels for the memory-bound ops that dominate a UNet training step on
  * tfjs-backend-cpu once convolutions are fast (see docs/benchmarks.md): broadcasting binary
- * ops, Sum/Mean over any axes, SplitV (the gradient of a channel concat), Prelu and Softmax. Each falls
+ * ops, the unary ops of the loss and optimiser (Exp, Log, Neg, Sqrt, Rsqrt, Square), Sum/Mean/Max
+ * over any axes, SplitV (the gradient of a channel concat), Prelu, Softmax and Transpose. Each falls
  * back to tfjs' own kernel for non-float32 data, tiny tensors, and cases ATen would treat
  * differently (an empty axis list, which ATen reads as "all axes").
  */
@@ -30,14 +31,26 @@ const BINARY_OPS: Record<string, number> = {
   Minimum: 6,
 };
 
+const UNARY_OPS: Record<string, number> = {
+  Exp: 0,
+  Log: 1,
+  Neg: 2,
+  Sqrt: 3,
+  Rsqrt: 4,
+  Square: 5,
+};
+
 /** Names of the memory-bound kernels the addon replaces (Add, Multiply, Sum, …). */
 export const MEMORY_KERNEL_NAMES = [
   ...Object.keys(BINARY_OPS),
+  ...Object.keys(UNARY_OPS),
   'Sum',
   'Mean',
+  'Max',
   'SplitV',
   'Prelu',
   'Softmax',
+  'Transpose',
 ];
 
 /** Builds the kernel configs; `original` holds tfjs' own configs for the fallback path. */
@@ -71,11 +84,29 @@ export function createNativeMemoryKernels(
       );
     };
 
-  const reduce =
-    (name: 'Sum' | 'Mean', op: number): KernelFunc =>
+  const unary =
+    (name: string, op: number): KernelFunc =>
     (args) => {
       const { x } = args.inputs as { x: TensorInfo };
-      const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+      const backend = args.backend as MathBackendCPU;
+      const xv = float32Values(backend, x);
+      if (!xv || xv.length < MIN_NATIVE_ELEMENTS) return fallback(name, args);
+      counts.native++;
+      return backend.makeTensorInfo(x.shape, 'float32', addon.unary(op, xv));
+    };
+
+  // tfjs' Max kernel names its axes `reductionIndices`; Sum and Mean call them `axis`.
+  const reduce =
+    (name: 'Sum' | 'Mean' | 'Max', op: number): KernelFunc =>
+    (args) => {
+      const { x } = args.inputs as { x: TensorInfo };
+      const attrs = args.attrs as {
+        axis?: number | number[];
+        reductionIndices?: number | number[];
+        keepDims: boolean;
+      };
+      const axis = (name === 'Max' ? attrs.reductionIndices : attrs.axis) as number | number[];
+      const keepDims = attrs.keepDims;
       const backend = args.backend as MathBackendCPU;
       const xv = float32Values(backend, x);
       if (!xv || util.sizeFromShape(x.shape) < MIN_NATIVE_ELEMENTS) return fallback(name, args);
@@ -123,6 +154,19 @@ export function createNativeMemoryKernels(
     return backend.makeTensorInfo(x.shape, 'float32', addon.prelu(xv, x.shape, av, alpha.shape));
   };
 
+  // tfjs-cpu's Transpose computes a multi-index per element in JS: 0.25 s for the 2×96³×2
+  // logits of a UNet step.
+  const transpose: KernelFunc = (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { perm } = args.attrs as { perm: number[] };
+    const backend = args.backend as MathBackendCPU;
+    const xv = float32Values(backend, x);
+    if (!xv || xv.length < MIN_NATIVE_ELEMENTS) return fallback('Transpose', args);
+    counts.native++;
+    const shape = perm.map((p) => x.shape[p]);
+    return backend.makeTensorInfo(shape, 'float32', addon.transpose(xv, x.shape, perm));
+  };
+
   // tfjs' Softmax kernel composes max/sub/exp/sum/div internally (not through the registry), so
   // on a 2×96³×2 logits tensor it took seconds per call.
   const softmax: KernelFunc = (args) => {
@@ -144,7 +188,14 @@ export function createNativeMemoryKernels(
       backendName: 'cpu',
       kernelFunc: binary(name, op),
     })),
+    ...Object.entries(UNARY_OPS).map(([name, op]) => ({
+      kernelName: name,
+      backendName: 'cpu',
+      kernelFunc: unary(name, op),
+    })),
     { kernelName: 'Sum', backendName: 'cpu', kernelFunc: reduce('Sum', 0) },
+    { kernelName: 'Max', backendName: 'cpu', kernelFunc: reduce('Max', 2) },
+    { kernelName: 'Transpose', backendName: 'cpu', kernelFunc: transpose },
     { kernelName: 'Mean', backendName: 'cpu', kernelFunc: reduce('Mean', 1) },
     { kernelName: 'SplitV', backendName: 'cpu', kernelFunc: splitV },
     { kernelName: 'Prelu', backendName: 'cpu', kernelFunc: prelu },

@@ -14,6 +14,8 @@ import os from 'node:os';
 import { loadAddon, type NativeAddon } from './addon.js';
 import { createNativeConvKernels, type KernelCallCounts } from './kernels.js';
 import { createNativeMemoryKernels, MEMORY_KERNEL_NAMES } from './memory-kernels.js';
+import { createNcdhwKernels, NCDHW_KERNEL_NAMES } from './ncdhw-kernels.js';
+import { createOptimKernels, OPTIM_KERNEL_NAMES } from './optim-kernels.js';
 
 /** Options of {@link registerNativeKernels}. */
 export interface NativeKernelOptions {
@@ -30,8 +32,9 @@ export interface NativeKernelOptions {
   /**
    * Which kernels to replace: `'all'` (default) adds the memory-bound ops that dominate a
    * training step once convolutions are fast (Add, Sub, Multiply, RealDiv, SquaredDifference,
-   * Maximum, Minimum, Sum, Mean, SplitV, Prelu, Softmax); `'conv3d'` only the three convolution
-   * kernels.
+   * Maximum, Minimum, Exp, Log, Neg, Sqrt, Rsqrt, Square, Sum, Mean, Max, SplitV, Prelu, Softmax,
+   * Transpose) and the kernels behind `@voxelkit/backend`'s `conv3dNcdhw`, `batchNormAct` and
+   * `adamwUpdate`; `'conv3d'` only the three tfjs convolution kernels.
    * Only honoured on the first registration (unregister to change it).
    */
   kernels?: 'all' | 'conv3d';
@@ -90,14 +93,25 @@ export function registerNativeKernels(options: NativeKernelOptions = {}): boolea
   if (!originals) {
     const scope = options.kernels ?? 'all';
     const names =
-      scope === 'all' ? [...CONV_KERNEL_NAMES, ...MEMORY_KERNEL_NAMES] : CONV_KERNEL_NAMES;
+      scope === 'all'
+        ? [
+            ...CONV_KERNEL_NAMES,
+            ...MEMORY_KERNEL_NAMES,
+            ...NCDHW_KERNEL_NAMES,
+            ...OPTIM_KERNEL_NAMES,
+          ]
+        : CONV_KERNEL_NAMES;
     const saved = new Map<string, KernelConfig>();
     for (const name of names) {
       const config = getKernel(name, 'cpu');
       if (config) saved.set(name, config);
     }
     const configs = createNativeConvKernels(addon, saved, counts);
-    if (scope === 'all') configs.push(...createNativeMemoryKernels(addon, saved, counts));
+    if (scope === 'all') {
+      configs.push(...createNativeMemoryKernels(addon, saved, counts));
+      configs.push(...createNcdhwKernels(addon, counts));
+      configs.push(...createOptimKernels(addon, counts));
+    }
     for (const config of configs) {
       if (saved.has(config.kernelName)) unregisterKernel(config.kernelName, 'cpu');
       registerKernel(config);

@@ -123,6 +123,44 @@ describe('native memory-bound kernels equal tfjs-backend-cpu', () => {
     expectSame(both(() => tf.softmax(x, dim)));
   });
 
+  // Log and Sqrt need positive inputs and Rsqrt must stay away from 0.
+  const positive = tf.tidy(() => tf.add(tf.abs(x), 0.5));
+  it.each([
+    ['Exp', (t: tf.Tensor) => tf.exp(t)],
+    ['Log', (t: tf.Tensor) => tf.log(t)],
+    ['Neg', (t: tf.Tensor) => tf.neg(t)],
+    ['Sqrt', (t: tf.Tensor) => tf.sqrt(t)],
+    ['Rsqrt', (t: tf.Tensor) => tf.rsqrt(t)],
+    ['Square', (t: tf.Tensor) => tf.square(t)],
+  ] as const)('%s elementwise', (_name, op) => {
+    expectSame(both(() => op(positive)));
+  });
+
+  it.each([
+    [[1, 2, 3], false],
+    [[4], true],
+    [[0, 4], false],
+    [[-1], true],
+  ] as const)('Max over axes %j (keepDims %s)', (axes, keepDims) => {
+    expectSame(both(() => tf.max(x, [...axes], keepDims)));
+  });
+
+  it.each([[[0, 4, 1, 2, 3]], [[0, 2, 3, 4, 1]], [[4, 3, 2, 1, 0]], [[0, 1, 2, 3, 4]]])(
+    'Transpose with perm %j (values moved, not changed)',
+    (perm) => {
+      const r = both(() => tf.transpose(x, perm));
+      expectSame(r, 1e-12);
+      // Independent check of one element: y[j] = x[i] with i[perm[k]] = j[k].
+      const y = r.native[0].arraySync() as number[][][][][];
+      const xs = x.arraySync() as number[][][][][];
+      const at = (a: unknown, i: number[]) => i.reduce((v, k) => (v as number[])[k], a) as number;
+      const yIdx = perm.map((p, k) => [1, 7, 5, 3, 11][k] % X_SHAPE[p]);
+      const xIdx: number[] = [];
+      perm.forEach((p, i) => (xIdx[p] = yIdx[i]));
+      expect(at(y, yIdx)).toBe(at(xs, xIdx));
+    },
+  );
+
   it('leaves int32, tiny tensors and empty reductions to tfjs', () => {
     const small = random([4, 4], 4);
     const ints = tf.tensor(
@@ -159,7 +197,18 @@ describe('native memory-bound kernels equal tfjs-backend-cpu', () => {
     );
     unregisterNativeKernels();
     registerNativeKernels();
-    expect(nativeKernelNames()).toHaveLength(expectNative ? 15 : 0);
+    const all = nativeKernelNames();
+    if (expectNative) {
+      // 3 tfjs conv kernels, 7 binary, 6 unary, Sum/Mean/Max/SplitV/Prelu/Softmax/Transpose,
+      // 5 channel-first conv/batch-norm kernels and AdamW.
+      expect(all).toHaveLength(29);
+      for (const name of ['Conv3D', 'Exp', 'Max', 'Transpose', 'VoxelkitConv3dNcdhw']) {
+        expect(all).toContain(name);
+      }
+      expect(all).toContain('VoxelkitAdamW');
+    } else {
+      expect(all).toEqual([]);
+    }
     unregisterNativeKernels();
     expect(nativeKernelNames()).toEqual([]);
   });

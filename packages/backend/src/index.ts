@@ -9,3 +9,6 @@ export * from './gradients.js';
 export * from './init_backend.js';
 export * from './layout.js';
 export * from './copy-kernels.js';
+export * from './conv-ncdhw.js';
+export * from './batch-norm-act.js';
+export * from './adamw-update.js';

@@ -107,7 +107,13 @@ export class UNet {
    */
   apply(x: tf.Tensor5D, options: { training: boolean }): tf.Tensor5D {
     this.checkInput(x.shape);
-    return tf.tidy(() => this.model.apply(x, { training: options.training }));
+    return tf.tidy(() => {
+      // The layers work channel-first ([N, C, D, H, W], PyTorch's layout), which the native
+      // kernels convolve without copies; the public API stays channels-last like tfjs.
+      const channelsFirst = toChannelsFirst(x);
+      const logits = this.model.apply(channelsFirst, { training: options.training });
+      return tf.transpose(logits, [0, 2, 3, 4, 1]) as tf.Tensor5D;
+    });
   }
 
   /** The trainable variables, in PyTorch `parameters()` order. */
@@ -394,4 +400,10 @@ function inverse(perm: number[]): number[] {
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** `[N, X, Y, Z, C]` → `[N, C, X, Y, Z]`; with one channel both share memory order (a reshape). */
+function toChannelsFirst(x: tf.Tensor5D): tf.Tensor5D {
+  const [n, d, h, w, c] = x.shape;
+  return c === 1 ? tf.reshape(x, [n, 1, d, h, w]) : tf.transpose(x, [0, 4, 1, 2, 3]);
 }

@@ -3,6 +3,7 @@
  * decoupled weight decay, then the bias-corrected Adam update.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { adamwUpdate } from '@voxelkit/backend';
 import { ArgumentError, DataError, ShapeError } from '@voxelkit/core';
 
 /** Hyper-parameters of {@link AdamW}; defaults are PyTorch's. */
@@ -141,20 +142,23 @@ export class AdamW {
     const [b1, b2] = this.betas;
     const bc1 = 1 - b1 ** this.t;
     const bc2Sqrt = Math.sqrt(1 - b2 ** this.t);
-    const stepSize = this.lr / bc1;
-    const decay = 1 - this.lr * this.weightDecay;
+    const constants = {
+      stepSize: this.lr / bc1,
+      beta1: b1,
+      beta2: b2,
+      biasCorrection2Sqrt: bc2Sqrt,
+      eps: this.eps,
+      decay: 1 - this.lr * this.weightDecay,
+    };
     tf.tidy(() => {
       for (const [name, g] of resolved) {
         const p = this.params.get(name)!;
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
-        const mNew = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
-        const vNew = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
-        const denom = tf.add(tf.div(tf.sqrt(vNew), bc2Sqrt), this.eps);
-        const decayed = decay === 1 ? p : tf.mul(p, decay);
-        p.assign(tf.sub(decayed, tf.mul(tf.div(mNew, denom), stepSize)));
-        m.assign(mNew);
-        v.assign(vNew);
+        const next = adamwUpdate(p, g, m, v, constants);
+        p.assign(next.param);
+        m.assign(next.expAvg);
+        v.assign(next.expAvgSq);
       }
     });
   }

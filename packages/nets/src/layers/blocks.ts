@@ -31,12 +31,12 @@ export class Sequential implements Module {
   }
 }
 
-/** MONAI `SkipConnection` (mode "cat"): `concat([x, submodule(x)], channels)`. */
+/** MONAI `SkipConnection` (mode "cat"): `concat([x, submodule(x)], channels)` (axis 1). */
 export class SkipConnection implements Module {
   constructor(readonly submodule: Module) {}
 
   apply(x: tf.Tensor5D, ctx: ForwardContext): tf.Tensor5D {
-    return tf.tidy(() => tf.concat([x, this.submodule.apply(x, ctx)], 4));
+    return tf.tidy(() => tf.concat([x, this.submodule.apply(x, ctx)], 1));
   }
 
   collect(prefix: string, state: StateEntry[], counters: CounterEntry[]): void {
@@ -89,6 +89,11 @@ export class Convolution implements Module {
   apply(x: tf.Tensor5D, ctx: ForwardContext): tf.Tensor5D {
     return tf.tidy(() => {
       let y = this.conv.apply(x, ctx);
+      const dropoutActive = ctx.training && (this.dropout?.rate ?? 0) > 0;
+      if (this.norm instanceof BatchNorm3d && this.act && !dropoutActive) {
+        // N and A in one pass (dropout between them would be the identity).
+        return this.norm.applyWithAct(y, ctx, this.act.weight);
+      }
       if (this.norm) y = this.norm.apply(y, ctx);
       if (this.dropout) y = this.dropout.apply(y, ctx);
       if (this.act) y = this.act.apply(y, ctx);

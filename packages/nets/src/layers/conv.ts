@@ -1,8 +1,10 @@
 /**
  * 3D convolution and transposed convolution with PyTorch semantics (explicit symmetric padding,
- * `output_padding`), on tfjs' channels-last ops.
+ * `output_padding`) on channel-first tensors, through `@voxelkit/backend`'s `conv3dNcdhw` (native
+ * kernels when registered, tfjs ops otherwise).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { conv3dNcdhw } from '@voxelkit/backend';
 import type { Rng } from '@voxelkit/core';
 import { uniformVariable } from './init.js';
 import {
@@ -23,11 +25,7 @@ export interface ConvGeometry {
   bias: boolean;
 }
 
-/**
- * `nn.Conv3d` equivalent. tfjs' `conv3d` knows only 'same'/'valid' padding, and its 'same'
- * pads asymmetrically for strided convs (PyTorch pads `padding` voxels on both sides), so strided
- * or unusual paddings pad explicitly and convolve 'valid'.
- */
+/** `nn.Conv3d` equivalent; the weight is kept in tfjs' filter layout `[kD, kH, kW, Cin, Cout]`. */
 export class Conv3d implements Module {
   readonly weight: tf.Variable;
   readonly bias: tf.Variable | undefined;
@@ -42,27 +40,14 @@ export class Conv3d implements Module {
     this.bias = bias ? uniformVariable([outChannels], bound, rng) : undefined;
   }
 
+  /** `x`: `[N, Cin, D, H, W]` → `[N, Cout, D', H', W']`. */
   apply(x: tf.Tensor5D, _ctx?: ForwardContext): tf.Tensor5D {
-    return tf.tidy(() => {
-      const { kernelSize: k, stride: s, padding: p } = this.geometry;
-      const unitStride = s.every((v) => v === 1);
-      const samePadding = p.every((v, i) => 2 * v === k[i] - 1);
-      let y: tf.Tensor5D;
-      if (unitStride && samePadding) {
-        y = tf.conv3d(x, this.weight as tf.Tensor5D, 1, 'same');
-      } else {
-        const padded = p.some((v) => v > 0)
-          ? tf.pad(x, [
-              [0, 0],
-              [p[0], p[0]],
-              [p[1], p[1]],
-              [p[2], p[2]],
-              [0, 0],
-            ])
-          : x;
-        y = tf.conv3d(padded, this.weight as tf.Tensor5D, s, 'valid');
-      }
-      return this.bias ? tf.add(y, this.bias) : y;
+    const { stride, padding } = this.geometry;
+    return conv3dNcdhw(x, this.weight as tf.Tensor5D, this.bias as tf.Tensor1D | undefined, {
+      stride,
+      padding,
+      transposed: false,
+      outputPadding: [0, 0, 0],
     });
   }
 
@@ -73,10 +58,8 @@ export class Conv3d implements Module {
 }
 
 /**
- * `nn.ConvTranspose3d` equivalent with `padding` and `output_padding`. Computed as tfjs'
- * 'valid' `conv3dTranspose` (full output `(n−1)·s + k`), then cropped by `padding` at the start
- * and extended by `output_padding` at the end, which is exactly PyTorch's output
- * `(n−1)·s − 2p + k + output_padding`.
+ * `nn.ConvTranspose3d` equivalent with `padding` and `output_padding` (output size
+ * `(n−1)·s − 2p + k + output_padding`); weight layout `[kD, kH, kW, Cout, Cin]`.
  */
 export class ConvTranspose3d implements Module {
   readonly weight: tf.Variable;
@@ -93,41 +76,14 @@ export class ConvTranspose3d implements Module {
     this.bias = bias ? uniformVariable([outChannels], bound, rng) : undefined;
   }
 
+  /** `x`: `[N, Cin, D, H, W]` → `[N, Cout, D', H', W']`. */
   apply(x: tf.Tensor5D, _ctx?: ForwardContext): tf.Tensor5D {
-    return tf.tidy(() => {
-      const {
-        kernelSize: k,
-        stride: s,
-        padding: p,
-        outputPadding: op,
-        outChannels,
-      } = this.geometry;
-      const [n, ...spatial] = x.shape;
-      const full = spatial.slice(0, 3).map((d, i) => (d - 1) * s[i] + k[i]);
-      let y = tf.conv3dTranspose(
-        x,
-        this.weight as tf.Tensor5D,
-        [n, full[0], full[1], full[2], outChannels],
-        s,
-        'valid',
-      );
-      const want = full.map((f, i) => f - 2 * p[i] + op[i]);
-      const take = want.map((w, i) => Math.min(w, full[i] - p[i]));
-      if (p.some((v) => v > 0) || take.some((t, i) => t !== full[i])) {
-        y = tf.slice(y, [0, p[0], p[1], p[2], 0], [n, take[0], take[1], take[2], outChannels]);
-      }
-      const extra = want.map((w, i) => w - take[i]);
-      if (extra.some((e) => e > 0)) {
-        // output_padding beyond the full output: PyTorch fills those voxels with the bias only.
-        y = tf.pad(y, [
-          [0, 0],
-          [0, extra[0]],
-          [0, extra[1]],
-          [0, extra[2]],
-          [0, 0],
-        ]);
-      }
-      return this.bias ? tf.add(y, this.bias) : y;
+    const { stride, padding, outputPadding } = this.geometry;
+    return conv3dNcdhw(x, this.weight as tf.Tensor5D, this.bias as tf.Tensor1D | undefined, {
+      stride,
+      padding,
+      transposed: true,
+      outputPadding,
     });
   }
 

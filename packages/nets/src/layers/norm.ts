@@ -1,8 +1,11 @@
 /**
- * Normalisation layers built from `tf.moments` and arithmetic: `tf.batchNorm`'s gradient fails on
- * rank-5 tensors in tfjs 4.22, while moments/mul/add differentiate everywhere.
+ * Normalisation layers on channel-first `[N, C, D, H, W]` tensors. Batch norm goes through
+ * `@voxelkit/backend`'s `batchNormAct` (one native kernel, optionally fused with the PReLU that
+ * follows it; tfjs ops elsewhere), never `tf.batchNorm`, whose gradient fails on rank-5 tensors in
+ * tfjs 4.22.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { batchNormAct } from '@voxelkit/backend';
 import { constantVariable } from './init.js';
 import type { CounterEntry, ForwardContext, Module, StateEntry } from './module.js';
 
@@ -32,20 +35,25 @@ export class BatchNorm3d implements Module {
   }
 
   apply(x: tf.Tensor5D, ctx: ForwardContext): tf.Tensor5D {
+    return this.applyWithAct(x, ctx, undefined);
+  }
+
+  /**
+   * Normalises `x` and, when `alpha` is given, applies PReLU with that weight in the same pass
+   * (MONAI's ADN without dropout).
+   */
+  applyWithAct(x: tf.Tensor5D, ctx: ForwardContext, alpha: tf.Tensor | undefined): tf.Tensor5D {
     return tf.tidy(() => {
-      let mean: tf.Tensor;
-      let variance: tf.Tensor;
-      if (ctx.training) {
-        ({ mean, variance } = tf.moments(x, [0, 1, 2, 3]));
-        this.updateRunningStats(mean, variance, x.size / this.numFeatures);
-      } else {
-        mean = this.runningMean;
-        variance = this.runningVar;
-      }
-      // y = (x − mean)·γ/√(var + eps) + β, folded into one scale and one shift per channel.
-      const scale = tf.mul(this.weight, tf.rsqrt(tf.add(variance, this.eps)));
-      const shift = tf.sub(this.bias, tf.mul(mean, scale));
-      return tf.add(tf.mul(x, scale), shift);
+      const { y, mean, variance } = batchNormAct(
+        x,
+        this.weight as tf.Tensor1D,
+        this.bias as tf.Tensor1D,
+        this.runningMean as tf.Tensor1D,
+        this.runningVar as tf.Tensor1D,
+        { training: ctx.training, eps: this.eps, alpha },
+      );
+      if (ctx.training) this.updateRunningStats(mean, variance, x.size / this.numFeatures);
+      return y;
     });
   }
 
@@ -97,7 +105,7 @@ export class InstanceNorm3d implements Module {
 
   apply(x: tf.Tensor5D, _ctx: ForwardContext): tf.Tensor5D {
     return tf.tidy(() => {
-      const { mean, variance } = tf.moments(x, [1, 2, 3], true);
+      const { mean, variance } = tf.moments(x, [2, 3, 4], true);
       return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
     });
   }

@@ -1,0 +1,363 @@
+// Channel-first (NCDHW) kernels for @voxelkit/backend's fused ops: PyTorch-style convolution and
+// transposed convolution (symmetric padding, output_padding, optional bias) with both gradients,
+// and batch norm fused with PReLU, forward and backward.
+//
+// tfjs tensors are plain row-major Float32Arrays whatever their axis order, so a tensor that
+// @voxelkit/nets keeps as [N, C, D, H, W] is already the contiguous NCDHW layout oneDNN prefers:
+// at::from_blob wraps it without a copy and no transposes are needed on the way in or out.
+//
+// Filters keep tfjs' layout [kD, kH, kW, A, B] ([.., Cin, Cout] for a convolution, [.., Cout, Cin]
+// for a transposed one); permuted to ATen's [B, A, kD, kH, kW] both are the weight of a regular
+// convolution, and a transposed convolution is computed as that regular convolution's
+// backward-data pass. libtorch 1.13 sends at::convolution(transposed=true) to a slow reference
+// path, while the backward-data primitive runs in oneDNN.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "napi_helpers.h"
+#include "ncdhw.h"
+
+namespace vk {
+namespace {
+
+struct ConvGeometry {
+  std::vector<int64_t> stride;
+  std::vector<int64_t> padding;
+  bool transposed = false;
+  std::vector<int64_t> outputPadding;
+};
+
+const std::vector<int64_t> kDilation = {1, 1, 1};
+const std::vector<int64_t> kNoOutputPadding = {0, 0, 0};
+
+ConvGeometry getGeometry(napi_env env, napi_value stride, napi_value padding, napi_value transposed,
+                         napi_value outputPadding) {
+  ConvGeometry g;
+  g.stride = getInts(env, stride, 3, "stride");
+  g.padding = getInts(env, padding, 3, "padding");
+  check(env, napi_get_value_bool(env, transposed, &g.transposed), "transposed");
+  g.outputPadding = getInts(env, outputPadding, 3, "outputPadding");
+  for (int i = 0; i < 3; ++i) {
+    if (g.stride[i] < 1 || g.padding[i] < 0 || g.outputPadding[i] < 0 ||
+        g.outputPadding[i] >= g.stride[i]) {
+      throw JsError("conv geometry on axis " + std::to_string(i) +
+                    ": expected stride >= 1, padding >= 0, 0 <= outputPadding < stride");
+    }
+  }
+  return g;
+}
+
+// tfjs filter [kD, kH, kW, A, B] -> ATen weight [B, A, kD, kH, kW] (contiguous copy; small).
+at::Tensor atenWeight(const F32View& v, const std::vector<int64_t>& shape) {
+  return wrapDense(v, shape, "filter").permute({4, 3, 0, 1, 2}).contiguous();
+}
+
+// Spatial size of a regular convolution's output, and of a transposed one's.
+int64_t convOut(int64_t in, int64_t k, const ConvGeometry& g, int i) {
+  return (in + 2 * g.padding[i] - k) / g.stride[i] + 1;
+}
+int64_t convTransposeOut(int64_t in, int64_t k, const ConvGeometry& g, int i) {
+  return (in - 1) * g.stride[i] - 2 * g.padding[i] + k + g.outputPadding[i];
+}
+
+napi_value copyOut(napi_env env, const at::Tensor& t) {
+  Output out = makeOutput(env, sizesOf(t));
+  out.tensor.copy_(t);
+  return out.array;
+}
+
+// The input gradient of the regular convolution with weight w, for an input of shape inShape.
+at::Tensor backwardData(const at::Tensor& dy, const at::Tensor& w,
+                        const std::vector<int64_t>& inShape, const ConvGeometry& g) {
+  auto like = at::empty(inShape, at::TensorOptions().dtype(at::kFloat));
+  auto grads = at::convolution_backward(dy, like, w, c10::nullopt, g.stride, g.padding, kDilation,
+                                        false, kNoOutputPadding, 1, {true, false, false});
+  return std::get<0>(grads);
+}
+
+// convNcdhw(x, xShape[5], filter, filterShape[5], bias | null, stride[3], padding[3],
+//   transposed, outputPadding[3]) -> Float32Array y (NCDHW)
+napi_value ConvNcdhw(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 9);
+    auto xShape = getInts(env, a[1], 5, "xShape");
+    auto fShape = getInts(env, a[3], 5, "filterShape");
+    auto g = getGeometry(env, a[5], a[6], a[7], a[8]);
+    napi_valuetype biasType;
+    check(env, napi_typeof(env, a[4], &biasType), "typeof bias");
+    at::NoGradGuard noGrad;
+    auto x = wrapDense(getF32(env, a[0], "x"), xShape, "x");
+    auto w = atenWeight(getF32(env, a[2], "filter"), fShape);
+    if (xShape[1] != (g.transposed ? w.size(0) : w.size(1))) {
+      throw JsError("x has " + std::to_string(xShape[1]) + " channels, the filter expects " +
+                    std::to_string(g.transposed ? w.size(0) : w.size(1)));
+    }
+    at::Tensor y;
+    if (!g.transposed) {
+      y = at::convolution(x, w, c10::nullopt, g.stride, g.padding, kDilation, false,
+                          kNoOutputPadding, 1);
+    } else {
+      std::vector<int64_t> outShape = {xShape[0], w.size(1), 0, 0, 0};
+      for (int i = 0; i < 3; ++i) outShape[2 + i] = convTransposeOut(xShape[2 + i], fShape[i], g, i);
+      y = backwardData(x, w, outShape, g);
+    }
+    Output out = makeOutput(env, sizesOf(y));
+    if (biasType == napi_null || biasType == napi_undefined) {
+      out.tensor.copy_(y);
+    } else {
+      auto bias = wrapDense(getF32(env, a[4], "bias"), {y.size(1)}, "bias");
+      at::add_out(out.tensor, y, bias.view({1, y.size(1), 1, 1, 1}));
+    }
+    return out.array;
+  });
+}
+
+// convNcdhwBackpropInput(dy, dyShape[5], filter, filterShape[5], stride[3], padding[3],
+//   transposed, outputPadding[3], inShape[5]) -> Float32Array dx (NCDHW, shape inShape)
+napi_value ConvNcdhwBackpropInput(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 9);
+    auto dyShape = getInts(env, a[1], 5, "dyShape");
+    auto fShape = getInts(env, a[3], 5, "filterShape");
+    auto g = getGeometry(env, a[4], a[5], a[6], a[7]);
+    auto inShape = getInts(env, a[8], 5, "inShape");
+    at::NoGradGuard noGrad;
+    auto dy = wrapDense(getF32(env, a[0], "dy"), dyShape, "dy");
+    auto w = atenWeight(getF32(env, a[2], "filter"), fShape);
+    at::Tensor dx;
+    if (!g.transposed) {
+      dx = backwardData(dy, w, inShape, g);
+    } else {
+      dx = at::convolution(dy, w, c10::nullopt, g.stride, g.padding, kDilation, false,
+                           kNoOutputPadding, 1);
+    }
+    if (dx.sizes().vec() != inShape) throw JsError("conv input gradient: inconsistent shapes");
+    return copyOut(env, dx);
+  });
+}
+
+// convNcdhwBackpropFilter(x, xShape[5], dy, dyShape[5], stride[3], padding[3], transposed,
+//   outputPadding[3], filterShape[5]) -> Float32Array dFilter (tfjs layout, shape filterShape)
+napi_value ConvNcdhwBackpropFilter(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 9);
+    auto xShape = getInts(env, a[1], 5, "xShape");
+    auto dyShape = getInts(env, a[3], 5, "dyShape");
+    auto g = getGeometry(env, a[4], a[5], a[6], a[7]);
+    auto fShape = getInts(env, a[8], 5, "filterShape");
+    at::NoGradGuard noGrad;
+    auto x = wrapDense(getF32(env, a[0], "x"), xShape, "x");
+    auto dy = wrapDense(getF32(env, a[2], "dy"), dyShape, "dy");
+    auto wLike = at::empty({fShape[4], fShape[3], fShape[0], fShape[1], fShape[2]},
+                           at::TensorOptions().dtype(at::kFloat));
+    // For the transposed convolution the roles swap: its output gradient is the regular
+    // convolution's input and its input is the regular convolution's output gradient.
+    const auto& input = g.transposed ? dy : x;
+    const auto& gradOutput = g.transposed ? x : dy;
+    auto grads = at::convolution_backward(gradOutput, input, wLike, c10::nullopt, g.stride,
+                                          g.padding, kDilation, false, kNoOutputPadding, 1,
+                                          {false, true, false});
+    return copyOut(env, std::get<1>(grads).permute({2, 3, 4, 1, 0}));
+  });
+}
+
+// ---- batch norm + PReLU ------------------------------------------------------------------------
+
+struct BatchNormArgs {
+  int64_t n = 0, c = 0, spatial = 0;
+  const float* gamma = nullptr;
+  const float* beta = nullptr;
+  float alpha = 0.0f;
+  bool hasAct = false;
+  bool training = false;
+  double eps = 1e-5;
+};
+
+BatchNormArgs getBatchNormArgs(napi_env env, const std::vector<int64_t>& xShape, napi_value gamma,
+                               napi_value beta, napi_value alpha, napi_value eps,
+                               napi_value training, napi_value hasAct) {
+  BatchNormArgs b;
+  b.n = xShape[0];
+  b.c = xShape[1];
+  b.spatial = xShape[2] * xShape[3] * xShape[4];
+  auto g = getF32(env, gamma, "gamma");
+  auto be = getF32(env, beta, "beta");
+  auto al = getF32(env, alpha, "alpha");
+  if (static_cast<int64_t>(g.length) != b.c || static_cast<int64_t>(be.length) != b.c ||
+      al.length != 1) {
+    throw JsError("batch norm: expected gamma and beta of " + std::to_string(b.c) +
+                  " channels and one PReLU weight");
+  }
+  b.gamma = g.data;
+  b.beta = be.data;
+  b.alpha = al.data[0];
+  check(env, napi_get_value_double(env, eps, &b.eps), "eps");
+  check(env, napi_get_value_bool(env, training, &b.training), "training");
+  check(env, napi_get_value_bool(env, hasAct, &b.hasAct), "hasAct");
+  return b;
+}
+
+napi_value makeArray(napi_env env, std::initializer_list<napi_value> items) {
+  napi_value array;
+  check(env, napi_create_array_with_length(env, items.size(), &array), "array");
+  uint32_t i = 0;
+  for (auto item : items) check(env, napi_set_element(env, array, i++, item), "set_element");
+  return array;
+}
+
+// batchNormAct(x, xShape[5], gamma, beta, alpha, runningMean, runningVar, eps, training, hasAct)
+//   -> [y, mean, variance]: y = act(gamma·(x − mean)/√(variance + eps) + beta) with act PReLU
+//   (weight alpha) or identity. Training mode uses the batch mean and biased variance over
+//   (N, D, H, W) and returns them; evaluation mode uses (and returns) the running statistics.
+napi_value BatchNormAct(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 10);
+    auto xShape = getInts(env, a[1], 5, "xShape");
+    auto b = getBatchNormArgs(env, xShape, a[2], a[3], a[4], a[7], a[8], a[9]);
+    at::NoGradGuard noGrad;
+    auto x = wrapDense(getF32(env, a[0], "x"), xShape, "x");
+    Output mean = makeOutput(env, {b.c});
+    Output variance = makeOutput(env, {b.c});
+    if (b.training) {
+      auto stats = at::var_mean(x, {0, 2, 3, 4}, /*unbiased=*/false);
+      variance.tensor.copy_(std::get<0>(stats));
+      mean.tensor.copy_(std::get<1>(stats));
+    } else {
+      mean.tensor.copy_(wrapDense(getF32(env, a[5], "runningMean"), {b.c}, "runningMean"));
+      variance.tensor.copy_(wrapDense(getF32(env, a[6], "runningVar"), {b.c}, "runningVar"));
+    }
+    Output y = makeOutput(env, xShape);
+    const float* xp = x.data_ptr<float>();
+    float* yp = y.tensor.data_ptr<float>();
+    const float* mp = mean.tensor.data_ptr<float>();
+    const float* vp = variance.tensor.data_ptr<float>();
+    at::parallel_for(0, b.n * b.c, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t row = begin; row < end; ++row) {
+        const int64_t c = row % b.c;
+        const float scale = static_cast<float>(b.gamma[c] * (1.0 / std::sqrt(vp[c] + b.eps)));
+        const float shift = b.beta[c] - mp[c] * scale;
+        const float* src = xp + row * b.spatial;
+        float* dst = yp + row * b.spatial;
+        if (b.hasAct) {
+          const float alpha = b.alpha;
+#pragma omp simd
+          for (int64_t i = 0; i < b.spatial; ++i) {
+            const float z = src[i] * scale + shift;
+            dst[i] = z > 0.0f ? z : alpha * z;
+          }
+        } else {
+#pragma omp simd
+          for (int64_t i = 0; i < b.spatial; ++i) dst[i] = src[i] * scale + shift;
+        }
+      }
+    });
+    return makeArray(env, {y.array, mean.array, variance.array});
+  });
+}
+
+// batchNormActGrad(dy, x, xShape[5], gamma, beta, alpha, mean, variance, eps, training, hasAct)
+//   -> [dx, dGamma, dBeta, dAlpha] for batchNormAct's y (mean and variance as it returned them).
+napi_value BatchNormActGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 11);
+    auto xShape = getInts(env, a[2], 5, "xShape");
+    auto b = getBatchNormArgs(env, xShape, a[3], a[4], a[5], a[8], a[9], a[10]);
+    at::NoGradGuard noGrad;
+    auto dy = wrapDense(getF32(env, a[0], "dy"), xShape, "dy");
+    auto x = wrapDense(getF32(env, a[1], "x"), xShape, "x");
+    auto mean = wrapDense(getF32(env, a[6], "mean"), {b.c}, "mean");
+    auto variance = wrapDense(getF32(env, a[7], "variance"), {b.c}, "variance");
+    Output dx = makeOutput(env, xShape);
+    Output dGamma = makeOutput(env, {b.c});
+    Output dBeta = makeOutput(env, {b.c});
+    Output dAlpha = makeOutput(env, {1});
+    const float* dyp = dy.data_ptr<float>();
+    const float* xp = x.data_ptr<float>();
+    float* dxp = dx.tensor.data_ptr<float>();
+    std::vector<double> alphaPartial(static_cast<size_t>(b.c), 0.0);
+    const double count = static_cast<double>(b.n * b.spatial);
+    // One task per channel: pass 1 reduces over its N·D·H·W values, pass 2 writes dx.
+    at::parallel_for(0, b.c, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t c = begin; c < end; ++c) {
+        const float m = mean.data_ptr<float>()[c];
+        const double invStdExact = 1.0 / std::sqrt(variance.data_ptr<float>()[c] + b.eps);
+        // The PReLU branch is taken on z computed exactly as the forward kernel did.
+        const float scale = static_cast<float>(b.gamma[c] * invStdExact);
+        const float shift = b.beta[c] - m * scale;
+        const float alpha = b.hasAct ? b.alpha : 1.0f;
+        // Pass 1 reduces Σdz, Σdz·e and Σe with e = x − mean, in double: pass 2 relies on
+        // count·mean(dz) equalling Σdz (float partial sums left Σdx, the gradient of a conv bias
+        // feeding this norm, at 1e-7 instead of ~0).
+        double sumDz = 0.0, sumDzE = 0.0, sumE = 0.0, sumAlpha = 0.0;
+        for (int64_t n = 0; n < b.n; ++n) {
+          const int64_t base = (n * b.c + c) * b.spatial;
+#pragma omp simd reduction(+ : sumDz, sumDzE, sumE, sumAlpha)
+          for (int64_t i = 0; i < b.spatial; ++i) {
+            const double e = static_cast<double>(xp[base + i]) - m;
+            const float z = xp[base + i] * scale + shift;
+            const double d = dyp[base + i];
+            const bool positive = !b.hasAct || z > 0.0f;
+            const double dz = positive ? d : alpha * d;
+            sumAlpha += positive ? 0.0 : d * z;
+            sumDz += dz;
+            sumDzE += dz * e;
+            sumE += e;
+          }
+        }
+        dGamma.tensor.data_ptr<float>()[c] = static_cast<float>(sumDzE * invStdExact);
+        dBeta.tensor.data_ptr<float>()[c] = static_cast<float>(sumDz);
+        alphaPartial[static_cast<size_t>(c)] = sumAlpha;
+        // Pass 2 writes dx = γ·invStd·(dz − mean(dz) − x̂·mean(dz·x̂)) in double, rounded once.
+        // x̂ is centred on the exact batch mean (the float32 mean plus Σe/count): with the
+        // rounded mean, Σx̂ ≠ 0 and the gradient of a conv bias feeding this norm, exactly zero
+        // in theory, picked up a spurious count·δ·invStd·mean(dz·x̂) term.
+        const double delta = sumE / count;
+        const double meanDz = b.training ? sumDz / count : 0.0;
+        const double meanDzXhat =
+            b.training ? (sumDzE - delta * sumDz) * invStdExact / count : 0.0;
+        const double k = b.gamma[c] * invStdExact;
+        const double centre = static_cast<double>(m) + (b.training ? delta : 0.0);
+        for (int64_t n = 0; n < b.n; ++n) {
+          const int64_t base = (n * b.c + c) * b.spatial;
+#pragma omp simd
+          for (int64_t i = 0; i < b.spatial; ++i) {
+            const float z = xp[base + i] * scale + shift;
+            const double xhat = (xp[base + i] - centre) * invStdExact;
+            const double d = dyp[base + i];
+            const double dz = (!b.hasAct || z > 0.0f) ? d : alpha * d;
+            dxp[base + i] = static_cast<float>(k * (dz - meanDz - xhat * meanDzXhat));
+          }
+        }
+      }
+    });
+    double totalAlpha = 0.0;
+    for (double p : alphaPartial) totalAlpha += p;
+    dAlpha.tensor.data_ptr<float>()[0] = b.hasAct ? static_cast<float>(totalAlpha) : 0.0f;
+    return makeArray(env, {dx.array, dGamma.array, dBeta.array, dAlpha.array});
+  });
+}
+
+}  // namespace
+
+void defineNcdhwKernels(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"convNcdhw", nullptr, ConvNcdhw, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"convNcdhwBackpropInput", nullptr, ConvNcdhwBackpropInput, nullptr, nullptr, nullptr,
+       napi_default, nullptr},
+      {"convNcdhwBackpropFilter", nullptr, ConvNcdhwBackpropFilter, nullptr, nullptr, nullptr,
+       napi_default, nullptr},
+      {"batchNormAct", nullptr, BatchNormAct, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormActGrad", nullptr, BatchNormActGrad, nullptr, nullptr, nullptr, napi_default,
+       nullptr},
+  };
+  check(env, napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props),
+        "define_properties");
+}
+
+}  // namespace vk

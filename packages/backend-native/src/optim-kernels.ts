@@ -1,0 +1,54 @@
+/**
+ * The kernel behind `@voxelkit/backend`'s `adamwUpdate` (name and contract documented there) on
+ * tfjs' `cpu` backend: one pass over a parameter and its moments instead of a dozen tfjs ops.
+ */
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+
+import type { NativeAddon } from './addon.js';
+import type { KernelCallCounts } from './kernels.js';
+import { float32Input } from './tensor-values.js';
+
+/** Kernel names, as `@voxelkit/backend` exports them (ADAMW_KERNEL). */
+export const OPTIM_KERNEL_NAMES = ['VoxelkitAdamW'] as const;
+
+interface AdamWAttrs {
+  stepSize: number;
+  beta1: number;
+  beta2: number;
+  biasCorrection2Sqrt: number;
+  eps: number;
+  decay: number;
+}
+
+/** Builds the kernel configs for the `cpu` backend. */
+export function createOptimKernels(addon: NativeAddon, counts: KernelCallCounts): KernelConfig[] {
+  const adamw: KernelFunc = ({ inputs, backend, attrs }) => {
+    const t = inputs as Record<'param' | 'grad' | 'expAvg' | 'expAvgSq', TensorInfo>;
+    const cpu = backend as MathBackendCPU;
+    const a = attrs as unknown as AdamWAttrs;
+    const [param, expAvg, expAvgSq] = addon.adamwUpdate(
+      input(cpu, t.param, 'param'),
+      input(cpu, t.grad, 'grad'),
+      input(cpu, t.expAvg, 'expAvg'),
+      input(cpu, t.expAvgSq, 'expAvgSq'),
+      a.stepSize,
+      a.beta1,
+      a.beta2,
+      a.biasCorrection2Sqrt,
+      a.eps,
+      a.decay,
+    );
+    counts.native++;
+    const shape = t.param.shape;
+    return [
+      cpu.makeTensorInfo(shape, 'float32', param),
+      cpu.makeTensorInfo(shape, 'float32', expAvg),
+      cpu.makeTensorInfo(shape, 'float32', expAvgSq),
+    ];
+  };
+  return [{ kernelName: OPTIM_KERNEL_NAMES[0], backendName: 'cpu', kernelFunc: adamw }];
+}
+
+const input = (backend: MathBackendCPU, t: TensorInfo, name: string) =>
+  float32Input(backend, t, 'native AdamW kernel', name);

@@ -1,0 +1,88 @@
+/**
+ * One AdamW update of one parameter as one op. A backend that registers the `VoxelkitAdamW`
+ * kernel (the native CPU kernels do) does it in a single pass over the four buffers; elsewhere it
+ * is composed from tfjs ops with the same float32 arithmetic.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** Per-step constants of {@link adamwUpdate} (the optimiser folds the bias corrections in). */
+export interface AdamWUpdateConstants {
+  /** `lr / (1 − β1^t)`. */
+  stepSize: number;
+  /** β1. */
+  beta1: number;
+  /** β2. */
+  beta2: number;
+  /** `√(1 − β2^t)`. */
+  biasCorrection2Sqrt: number;
+  /** Added to the denominator. */
+  eps: number;
+  /** `1 − lr·weightDecay` (decoupled weight decay). */
+  decay: number;
+}
+
+/** What {@link adamwUpdate} returns: new tensors for the parameter and its two moments. */
+export interface AdamWUpdateResult {
+  /** `decay·p − stepSize·m'/(√v'/biasCorrection2Sqrt + eps)`. */
+  param: tf.Tensor;
+  /** `m' = β1·m + (1 − β1)·g`. */
+  expAvg: tf.Tensor;
+  /** `v' = β2·v + (1 − β2)·g²`. */
+  expAvgSq: tf.Tensor;
+}
+
+/**
+ * Name of the kernel a backend registers to run {@link adamwUpdate} natively: inputs
+ * `{ param, grad, expAvg, expAvgSq }` (float32, same shape), attrs {@link AdamWUpdateConstants},
+ * outputs `[param', expAvg', expAvgSq']`.
+ */
+export const ADAMW_KERNEL = 'VoxelkitAdamW';
+
+/**
+ * Computes one AdamW step for a parameter `param` with gradient `grad` and moments `expAvg`,
+ * `expAvgSq`. Returns new tensors; the caller assigns them.
+ *
+ * @example
+ * ```ts
+ * const next = adamwUpdate(p, g, m, v, { stepSize, beta1: 0.9, beta2: 0.999,
+ *   biasCorrection2Sqrt, eps: 1e-8, decay: 1 - lr * weightDecay });
+ * p.assign(next.param);
+ * ```
+ */
+export function adamwUpdate(
+  param: tf.Tensor,
+  grad: tf.Tensor,
+  expAvg: tf.Tensor,
+  expAvgSq: tf.Tensor,
+  constants: AdamWUpdateConstants,
+): AdamWUpdateResult {
+  if (!tf.getKernel(ADAMW_KERNEL, tf.getBackend())) {
+    return adamwUpdateComposite(param, grad, expAvg, expAvgSq, constants);
+  }
+  const [p, m, v] = tf
+    .engine()
+    .runKernel(
+      ADAMW_KERNEL,
+      { param, grad, expAvg, expAvgSq },
+      constants as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor[];
+  return { param: p, expAvg: m, expAvgSq: v };
+}
+
+/** {@link adamwUpdate} composed from tfjs ops (the reference, and the path elsewhere). */
+export function adamwUpdateComposite(
+  param: tf.Tensor,
+  grad: tf.Tensor,
+  expAvg: tf.Tensor,
+  expAvgSq: tf.Tensor,
+  c: AdamWUpdateConstants,
+): AdamWUpdateResult {
+  return tf.tidy(() => {
+    const m = tf.add(tf.mul(expAvg, c.beta1), tf.mul(grad, 1 - c.beta1));
+    const v = tf.add(tf.mul(expAvgSq, c.beta2), tf.mul(tf.square(grad), 1 - c.beta2));
+    const denom = tf.add(tf.div(tf.sqrt(v), c.biasCorrection2Sqrt), c.eps);
+    const decayed = c.decay === 1 ? param : tf.mul(param, c.decay);
+    const p = tf.sub(decayed, tf.mul(tf.div(m, denom), c.stepSize));
+    return { param: p, expAvg: m, expAvgSq: v };
+  });
+}
