@@ -168,6 +168,94 @@ napi_value ConvNcdhwBackpropFilter(napi_env env, napi_callback_info info) {
 }
 
 // ---- batch norm + PReLU ------------------------------------------------------------------------
+//
+// The per-row loops below are where the time goes (a row is one sample's voxels of one channel,
+// contiguous). They are plain loops the compiler vectorises; target_clones builds them for
+// AVX-512, AVX2 and baseline x86-64 and picks one at load time, so the addon stays portable while
+// using the machine's full vector width (3-10x over the baseline SSE2 build here). Sums are in
+// double: the backward pass relies on count·mean(dz) equalling Σdz (float partial sums left the
+// gradient of a conv bias feeding the norm, zero in theory, at 1e-7).
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define VK_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VK_MULTIVERSION
+#endif
+
+// Σx over a row.
+VK_MULTIVERSION double rowSum(const float* x, int64_t n) {
+  double sum = 0.0;
+#pragma omp simd reduction(+ : sum)
+  for (int64_t i = 0; i < n; ++i) sum += x[i];
+  return sum;
+}
+
+// Σ(x − centre)² over a row.
+VK_MULTIVERSION double rowSquaredDeviation(const float* x, int64_t n, double centre) {
+  double sum = 0.0;
+#pragma omp simd reduction(+ : sum)
+  for (int64_t i = 0; i < n; ++i) {
+    const double d = x[i] - centre;
+    sum += d * d;
+  }
+  return sum;
+}
+
+// y = act(x·scale + shift), act = PReLU(alpha) or identity.
+VK_MULTIVERSION void rowNormalise(const float* x, float* y, int64_t n, float scale, float shift,
+                                  bool hasAct, float alpha) {
+  if (hasAct) {
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) {
+      const float z = x[i] * scale + shift;
+      y[i] = z > 0.0f ? z : alpha * z;
+    }
+  } else {
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] * scale + shift;
+  }
+}
+
+struct GradSums {
+  double dz = 0.0;     // Σdz, dz = dy·act'(z)
+  double dzE = 0.0;    // Σdz·(x − m)
+  double e = 0.0;      // Σ(x − m)
+  double alpha = 0.0;  // Σ over z ≤ 0 of dy·z (PReLU weight gradient)
+};
+
+// Pass 1 of the backward over a row; z is recomputed exactly as rowNormalise computed it.
+VK_MULTIVERSION void rowGradSums(const float* x, const float* dy, int64_t n, float m, float scale,
+                                 float shift, bool hasAct, float alpha, GradSums& out) {
+  double sumDz = 0.0, sumDzE = 0.0, sumE = 0.0, sumAlpha = 0.0;
+#pragma omp simd reduction(+ : sumDz, sumDzE, sumE, sumAlpha)
+  for (int64_t i = 0; i < n; ++i) {
+    const float z = x[i] * scale + shift;
+    const bool positive = !hasAct || z > 0.0f;
+    const float dz = positive ? dy[i] : alpha * dy[i];
+    const float e = x[i] - m;
+    sumDz += dz;
+    sumDzE += static_cast<double>(dz) * e;
+    sumE += e;
+    sumAlpha += positive ? 0.0 : static_cast<double>(dy[i]) * z;
+  }
+  out.dz += sumDz;
+  out.dzE += sumDzE;
+  out.e += sumE;
+  out.alpha += sumAlpha;
+}
+
+// Pass 2: dx = k·(dz − meanDz − (x − centre)·invStd·meanDzXhat), in double, rounded once.
+VK_MULTIVERSION void rowGradInput(const float* x, const float* dy, float* dx, int64_t n,
+                                  float scale, float shift, bool hasAct, float alpha, double k,
+                                  double meanDz, double centre, double invStd, double meanDzXhat) {
+  const double slope = invStd * meanDzXhat;
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const float z = x[i] * scale + shift;
+    const float dz = (!hasAct || z > 0.0f) ? dy[i] : alpha * dy[i];
+    dx[i] = static_cast<float>(k * (dz - meanDz - (x[i] - centre) * slope));
+  }
+}
 
 struct BatchNormArgs {
   int64_t n = 0, c = 0, spatial = 0;
@@ -177,6 +265,14 @@ struct BatchNormArgs {
   bool hasAct = false;
   bool training = false;
   double eps = 1e-5;
+
+  const float* row(const float* base, int64_t sample, int64_t channel) const {
+    return base + (sample * c + channel) * spatial;
+  }
+  // The folded per-channel scale and shift of the forward pass (the backward repeats them).
+  float scale(int64_t channel, float variance) const {
+    return static_cast<float>(gamma[channel] * (1.0 / std::sqrt(variance + eps)));
+  }
 };
 
 BatchNormArgs getBatchNormArgs(napi_env env, const std::vector<int64_t>& xShape, napi_value gamma,
@@ -220,41 +316,47 @@ napi_value BatchNormAct(napi_env env, napi_callback_info info) {
     auto a = getArgs(env, info, 10);
     auto xShape = getInts(env, a[1], 5, "xShape");
     auto b = getBatchNormArgs(env, xShape, a[2], a[3], a[4], a[7], a[8], a[9]);
-    at::NoGradGuard noGrad;
-    auto x = wrapDense(getF32(env, a[0], "x"), xShape, "x");
+    auto xv = getF32(env, a[0], "x");
+    if (static_cast<int64_t>(xv.length) != numel(xShape)) throw JsError("x: size mismatch");
+    const float* xp = xv.data;
     Output mean = makeOutput(env, {b.c});
     Output variance = makeOutput(env, {b.c});
+    float* mp = mean.tensor.data_ptr<float>();
+    float* vp = variance.tensor.data_ptr<float>();
     if (b.training) {
-      auto stats = at::var_mean(x, {0, 2, 3, 4}, /*unbiased=*/false);
-      variance.tensor.copy_(std::get<0>(stats));
-      mean.tensor.copy_(std::get<1>(stats));
+      // Two passes (mean, then squared deviations from it), both in double.
+      const double count = static_cast<double>(b.n * b.spatial);
+      at::parallel_for(0, b.c, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t c = begin; c < end; ++c) {
+          double sum = 0.0;
+          for (int64_t n = 0; n < b.n; ++n) sum += rowSum(b.row(xp, n, c), b.spatial);
+          const double m = sum / count;
+          double squares = 0.0;
+          for (int64_t n = 0; n < b.n; ++n) {
+            squares += rowSquaredDeviation(b.row(xp, n, c), b.spatial, m);
+          }
+          mp[c] = static_cast<float>(m);
+          vp[c] = static_cast<float>(squares / count);
+        }
+      });
     } else {
-      mean.tensor.copy_(wrapDense(getF32(env, a[5], "runningMean"), {b.c}, "runningMean"));
-      variance.tensor.copy_(wrapDense(getF32(env, a[6], "runningVar"), {b.c}, "runningVar"));
+      auto rm = getF32(env, a[5], "runningMean");
+      auto rv = getF32(env, a[6], "runningVar");
+      if (static_cast<int64_t>(rm.length) != b.c || static_cast<int64_t>(rv.length) != b.c) {
+        throw JsError("batch norm: running statistics must have one value per channel");
+      }
+      std::copy(rm.data, rm.data + b.c, mp);
+      std::copy(rv.data, rv.data + b.c, vp);
     }
     Output y = makeOutput(env, xShape);
-    const float* xp = x.data_ptr<float>();
     float* yp = y.tensor.data_ptr<float>();
-    const float* mp = mean.tensor.data_ptr<float>();
-    const float* vp = variance.tensor.data_ptr<float>();
     at::parallel_for(0, b.n * b.c, 1, [&](int64_t begin, int64_t end) {
       for (int64_t row = begin; row < end; ++row) {
         const int64_t c = row % b.c;
-        const float scale = static_cast<float>(b.gamma[c] * (1.0 / std::sqrt(vp[c] + b.eps)));
+        const float scale = b.scale(c, vp[c]);
         const float shift = b.beta[c] - mp[c] * scale;
-        const float* src = xp + row * b.spatial;
-        float* dst = yp + row * b.spatial;
-        if (b.hasAct) {
-          const float alpha = b.alpha;
-#pragma omp simd
-          for (int64_t i = 0; i < b.spatial; ++i) {
-            const float z = src[i] * scale + shift;
-            dst[i] = z > 0.0f ? z : alpha * z;
-          }
-        } else {
-#pragma omp simd
-          for (int64_t i = 0; i < b.spatial; ++i) dst[i] = src[i] * scale + shift;
-        }
+        rowNormalise(xp + row * b.spatial, yp + row * b.spatial, b.spatial, scale, shift,
+                     b.hasAct, b.alpha);
       }
     });
     return makeArray(env, {y.array, mean.array, variance.array});
@@ -268,71 +370,49 @@ napi_value BatchNormActGrad(napi_env env, napi_callback_info info) {
     auto a = getArgs(env, info, 11);
     auto xShape = getInts(env, a[2], 5, "xShape");
     auto b = getBatchNormArgs(env, xShape, a[3], a[4], a[5], a[8], a[9], a[10]);
-    at::NoGradGuard noGrad;
-    auto dy = wrapDense(getF32(env, a[0], "dy"), xShape, "dy");
-    auto x = wrapDense(getF32(env, a[1], "x"), xShape, "x");
-    auto mean = wrapDense(getF32(env, a[6], "mean"), {b.c}, "mean");
-    auto variance = wrapDense(getF32(env, a[7], "variance"), {b.c}, "variance");
+    auto dyv = getF32(env, a[0], "dy");
+    auto xv = getF32(env, a[1], "x");
+    auto meanv = getF32(env, a[6], "mean");
+    auto varv = getF32(env, a[7], "variance");
+    const int64_t total = numel(xShape);
+    if (static_cast<int64_t>(dyv.length) != total || static_cast<int64_t>(xv.length) != total ||
+        static_cast<int64_t>(meanv.length) != b.c || static_cast<int64_t>(varv.length) != b.c) {
+      throw JsError("batch norm gradient: dy, x, mean or variance has the wrong size");
+    }
     Output dx = makeOutput(env, xShape);
     Output dGamma = makeOutput(env, {b.c});
     Output dBeta = makeOutput(env, {b.c});
     Output dAlpha = makeOutput(env, {1});
-    const float* dyp = dy.data_ptr<float>();
-    const float* xp = x.data_ptr<float>();
     float* dxp = dx.tensor.data_ptr<float>();
     std::vector<double> alphaPartial(static_cast<size_t>(b.c), 0.0);
     const double count = static_cast<double>(b.n * b.spatial);
     // One task per channel: pass 1 reduces over its N·D·H·W values, pass 2 writes dx.
     at::parallel_for(0, b.c, 1, [&](int64_t begin, int64_t end) {
       for (int64_t c = begin; c < end; ++c) {
-        const float m = mean.data_ptr<float>()[c];
-        const double invStdExact = 1.0 / std::sqrt(variance.data_ptr<float>()[c] + b.eps);
-        // The PReLU branch is taken on z computed exactly as the forward kernel did.
-        const float scale = static_cast<float>(b.gamma[c] * invStdExact);
+        const float m = meanv.data[c];
+        const double invStd = 1.0 / std::sqrt(varv.data[c] + b.eps);
+        const float scale = b.scale(c, varv.data[c]);
         const float shift = b.beta[c] - m * scale;
         const float alpha = b.hasAct ? b.alpha : 1.0f;
-        // Pass 1 reduces Σdz, Σdz·e and Σe with e = x − mean, in double: pass 2 relies on
-        // count·mean(dz) equalling Σdz (float partial sums left Σdx, the gradient of a conv bias
-        // feeding this norm, at 1e-7 instead of ~0).
-        double sumDz = 0.0, sumDzE = 0.0, sumE = 0.0, sumAlpha = 0.0;
+        GradSums sums;
         for (int64_t n = 0; n < b.n; ++n) {
-          const int64_t base = (n * b.c + c) * b.spatial;
-#pragma omp simd reduction(+ : sumDz, sumDzE, sumE, sumAlpha)
-          for (int64_t i = 0; i < b.spatial; ++i) {
-            const double e = static_cast<double>(xp[base + i]) - m;
-            const float z = xp[base + i] * scale + shift;
-            const double d = dyp[base + i];
-            const bool positive = !b.hasAct || z > 0.0f;
-            const double dz = positive ? d : alpha * d;
-            sumAlpha += positive ? 0.0 : d * z;
-            sumDz += dz;
-            sumDzE += dz * e;
-            sumE += e;
-          }
+          rowGradSums(b.row(xv.data, n, c), b.row(dyv.data, n, c), b.spatial, m, scale, shift,
+                      b.hasAct, alpha, sums);
         }
-        dGamma.tensor.data_ptr<float>()[c] = static_cast<float>(sumDzE * invStdExact);
-        dBeta.tensor.data_ptr<float>()[c] = static_cast<float>(sumDz);
-        alphaPartial[static_cast<size_t>(c)] = sumAlpha;
-        // Pass 2 writes dx = γ·invStd·(dz − mean(dz) − x̂·mean(dz·x̂)) in double, rounded once.
+        dGamma.tensor.data_ptr<float>()[c] = static_cast<float>(sums.dzE * invStd);
+        dBeta.tensor.data_ptr<float>()[c] = static_cast<float>(sums.dz);
+        alphaPartial[static_cast<size_t>(c)] = sums.alpha;
         // x̂ is centred on the exact batch mean (the float32 mean plus Σe/count): with the
-        // rounded mean, Σx̂ ≠ 0 and the gradient of a conv bias feeding this norm, exactly zero
-        // in theory, picked up a spurious count·δ·invStd·mean(dz·x̂) term.
-        const double delta = sumE / count;
-        const double meanDz = b.training ? sumDz / count : 0.0;
+        // rounded mean Σx̂ ≠ 0, and Σdx picked up a spurious count·δ·invStd·mean(dz·x̂).
+        const double delta = sums.e / count;
+        const double meanDz = b.training ? sums.dz / count : 0.0;
         const double meanDzXhat =
-            b.training ? (sumDzE - delta * sumDz) * invStdExact / count : 0.0;
-        const double k = b.gamma[c] * invStdExact;
+            b.training ? (sums.dzE - delta * sums.dz) * invStd / count : 0.0;
         const double centre = static_cast<double>(m) + (b.training ? delta : 0.0);
         for (int64_t n = 0; n < b.n; ++n) {
-          const int64_t base = (n * b.c + c) * b.spatial;
-#pragma omp simd
-          for (int64_t i = 0; i < b.spatial; ++i) {
-            const float z = xp[base + i] * scale + shift;
-            const double xhat = (xp[base + i] - centre) * invStdExact;
-            const double d = dyp[base + i];
-            const double dz = (!b.hasAct || z > 0.0f) ? d : alpha * d;
-            dxp[base + i] = static_cast<float>(k * (dz - meanDz - xhat * meanDzXhat));
-          }
+          const int64_t offset = (n * b.c + c) * b.spatial;
+          rowGradInput(xv.data + offset, dyv.data + offset, dxp + offset, b.spatial, scale, shift,
+                       b.hasAct, alpha, b.gamma[c] * invStd, meanDz, centre, invStd, meanDzXhat);
         }
       }
     });
