@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "voxelkit_native",
-      "sources": ["native/conv3d.cc", "native/ncdhw.cc", "native/optim.cc"],
+      "sources": ["native/conv3d.cc", "native/ncdhw.cc", "native/optim.cc", "native/direct_conv.cc"],
       "include_dirs": ["/usr/include/torch/csrc/api/include"],
       "libraries": ["-ltorch", "-ltorch_cpu", "-lc10"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],

@@ -325,6 +325,32 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   });
 }
 
+// concat(arrays, shapes, axis) -> the arrays joined along `axis` (tfjs Concat).
+napi_value Concat(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 3);
+    uint32_t count = 0;
+    check(env, napi_get_array_length(env, a[0], &count), "arrays");
+    int64_t axis = 0;
+    check(env, napi_get_value_int64(env, a[2], &axis), "axis");
+    at::NoGradGuard noGrad;
+    std::vector<at::Tensor> parts;
+    for (uint32_t i = 0; i < count; ++i) {
+      napi_value array, shape;
+      check(env, napi_get_element(env, a[0], i, &array), "get_element");
+      check(env, napi_get_element(env, a[1], i, &shape), "get_element");
+      parts.push_back(wrapDense(getF32(env, array, "part"), getShape(env, shape, "shape"), "part"));
+    }
+    if (parts.empty()) throw JsError("concat: no arrays");
+    auto outShape = sizesOf(parts[0]);
+    outShape.at(static_cast<size_t>(axis)) = 0;
+    for (const auto& p : parts) outShape[static_cast<size_t>(axis)] += p.size(axis);
+    Output out = makeOutput(env, outShape);
+    at::cat_out(out.tensor, parts, axis);
+    return out.array;
+  });
+}
+
 // setOptions(threads, layout)
 napi_value SetOptions(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() {
@@ -376,6 +402,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"prelu", nullptr, Prelu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"concat", nullptr, Concat, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setOptions", nullptr, SetOptions, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -45,6 +45,8 @@ const sources = [
   'native/ncdhw.h',
   'native/optim.cc',
   'native/optim.h',
+  'native/direct_conv.cc',
+  'native/direct_conv.h',
   'native/napi_helpers.h',
 ].map((f) => path.join(packageRoot, f));
 if (

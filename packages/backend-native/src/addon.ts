@@ -131,6 +131,8 @@ export interface NativeAddon {
   ): [Float32Array, Float32Array, Float32Array, Float32Array];
   /** Contiguous copy of `x` with its axes permuted by `perm` (tfjs `Transpose`). */
   transpose(x: Float32Array, xShape: number[], perm: number[]): Float32Array;
+  /** `arrays` (shapes equal but for `axis`) joined along `axis` (tfjs `Concat`). */
+  concat(arrays: Float32Array[], shapes: number[][], axis: number): Float32Array;
   /** Elementwise: 0 exp, 1 log, 2 neg, 3 sqrt, 4 rsqrt, 5 square. */
   unary(op: number, x: Float32Array): Float32Array;
   /**

@@ -161,6 +161,20 @@ describe('native memory-bound kernels equal tfjs-backend-cpu', () => {
     },
   );
 
+  it.each([
+    [1, [[2, 3, 10, 9, 16], [2, 5, 10, 9, 16]]],
+    [4, [[2, 12, 10, 9, 16], [2, 12, 10, 9, 7], [2, 12, 10, 9, 1]]],
+    [0, [[1, 12, 10, 9, 16], [2, 12, 10, 9, 16]]],
+  ] as const)('Concat along axis %i of shapes %j', (axis, shapes) => {
+    const parts = shapes.map((shape, i) => random([...shape], 20 + i));
+    const r = both(() => tf.concat(parts, axis));
+    expectSame(r, 1e-12);
+    // Independent check: the last element of the result is the last part's last element.
+    const last = parts[parts.length - 1].dataSync();
+    const out = r.native[0].dataSync();
+    expect(out[out.length - 1]).toBe(last[last.length - 1]);
+  });
+
   it('leaves int32, tiny tensors and empty reductions to tfjs', () => {
     const small = random([4, 4], 4);
     const ints = tf.tensor(
@@ -199,9 +213,9 @@ describe('native memory-bound kernels equal tfjs-backend-cpu', () => {
     registerNativeKernels();
     const all = nativeKernelNames();
     if (expectNative) {
-      // 3 tfjs conv kernels, 7 binary, 6 unary, Sum/Mean/Max/SplitV/Prelu/Softmax/Transpose,
-      // 5 channel-first conv/batch-norm kernels and AdamW.
-      expect(all).toHaveLength(29);
+      // 3 tfjs conv kernels, 7 binary, 6 unary, Sum/Mean/Max/SplitV/Prelu/Softmax/Transpose/
+      // Concat, 5 channel-first conv/batch-norm kernels and AdamW.
+      expect(all).toHaveLength(30);
       for (const name of ['Conv3D', 'Exp', 'Max', 'Transpose', 'VoxelkitConv3dNcdhw']) {
         expect(all).toContain(name);
       }
