@@ -162,9 +162,28 @@ describe('native memory-bound kernels equal tfjs-backend-cpu', () => {
   );
 
   it.each([
-    [1, [[2, 3, 10, 9, 16], [2, 5, 10, 9, 16]]],
-    [4, [[2, 12, 10, 9, 16], [2, 12, 10, 9, 7], [2, 12, 10, 9, 1]]],
-    [0, [[1, 12, 10, 9, 16], [2, 12, 10, 9, 16]]],
+    [
+      1,
+      [
+        [2, 3, 10, 9, 16],
+        [2, 5, 10, 9, 16],
+      ],
+    ],
+    [
+      4,
+      [
+        [2, 12, 10, 9, 16],
+        [2, 12, 10, 9, 7],
+        [2, 12, 10, 9, 1],
+      ],
+    ],
+    [
+      0,
+      [
+        [1, 12, 10, 9, 16],
+        [2, 12, 10, 9, 16],
+      ],
+    ],
   ] as const)('Concat along axis %i of shapes %j', (axis, shapes) => {
     const parts = shapes.map((shape, i) => random([...shape], 20 + i));
     const r = both(() => tf.concat(parts, axis));

@@ -80,7 +80,16 @@ const CONV_CASES: ConvCase[] = [
   conv('UNet down k3 s2 p1, no bias', [2, 16, 8, 8, 8], [3, 3, 3], 32, TWO, ONE, false),
   // The UNet's last convolution (2 -> 2 channels at full size) runs the direct loops.
   conv('UNet top k3 s1 p1, 2×2×12×11×10 → 2', [2, 2, 12, 11, 10], [3, 3, 3], 2, ONE, ONE, true),
-  convT('UNet top up T k3 s2 p1 op1, 2×8×5³ → 2', [2, 8, 5, 5, 5], [3, 3, 3], 2, TWO, ONE, ONE, true),
+  convT(
+    'UNet top up T k3 s2 p1 op1, 2×8×5³ → 2',
+    [2, 8, 5, 5, 5],
+    [3, 3, 3],
+    2,
+    TWO,
+    ONE,
+    ONE,
+    true,
+  ),
   convT(
     'UNet up T k3 s2 p1 op1, 2×32×4³ → 16',
     [2, 32, 4, 4, 4],
