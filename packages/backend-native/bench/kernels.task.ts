@@ -1,6 +1,7 @@
 /**
  * Kernel benchmark: Conv3D, Conv3DBackpropInputV2, Conv3DBackpropFilterV2 on the issue's shapes,
- * timed for tfjs-backend-cpu's own kernels and for the native kernels in both layouts. Writes
+ * timed for tfjs-backend-cpu's own kernels, for the native tfjs kernels in both layouts, and for
+ * the channel-first kernels behind `conv3dNcdhw` (what the UNet uses). Writes
  * JSON to $BENCH_OUT. Run through bench/run.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -41,6 +42,9 @@ it('kernels', async () => {
       : [{ impl: 'tfjs-cpu', layout: undefined, reps: tfjsRepeats, warm: false } as const]),
     { impl: 'native', layout: 'ncdhw', reps: repeats, warm: true },
     { impl: 'native', layout: 'channels-last', reps: repeats, warm: true },
+    // The kernels the UNet runs: @voxelkit/backend's conv3dNcdhw on [N, C, D, H, W] buffers
+    // (PyTorch padding 1, which gives the same output size as 'same' for k3, s1 and s2).
+    { impl: 'native', layout: 'channel-first', reps: repeats, warm: true },
   ] as const;
   for (const s of SHAPES) {
     const out = Math.ceil(s.size / s.stride);
@@ -48,7 +52,36 @@ it('kernels', async () => {
     const w = tf.randomNormal([3, 3, 3, s.cin, s.cout]) as tf.Tensor5D;
     const dy = tf.randomNormal([s.batch, out, out, out, s.cout]) as tf.Tensor5D;
     const flops = 2 * s.batch * out ** 3 * s.cout * s.cin * 27;
-    const run = (op: (typeof OPS)[number]) => {
+    const xFirst = tf.transpose(x, [0, 4, 1, 2, 3]);
+    const dyFirst = tf.transpose(dy, [0, 4, 1, 2, 3]);
+    const geometry = {
+      stride: [s.stride, s.stride, s.stride],
+      padding: [1, 1, 1],
+      transposed: false,
+      outputPadding: [0, 0, 0],
+    };
+    const runChannelFirst = (op: (typeof OPS)[number]) => {
+      const r =
+        op === 'forward'
+          ? tf
+              .engine()
+              .runKernel('VoxelkitConv3dNcdhw', { x: xFirst, filter: w }, geometry as never)
+          : op === 'backprop-input'
+            ? tf
+                .engine()
+                .runKernel('VoxelkitConv3dNcdhwBackpropInput', { dy: dyFirst, filter: w }, {
+                  ...geometry,
+                  inShape: xFirst.shape,
+                } as never)
+            : tf
+                .engine()
+                .runKernel('VoxelkitConv3dNcdhwBackpropFilter', { x: xFirst, dy: dyFirst }, {
+                  ...geometry,
+                  filterShape: w.shape,
+                } as never);
+      (r as tf.Tensor).dispose();
+    };
+    const runTfjsKernel = (op: (typeof OPS)[number]) => {
       const attrs = { strides: s.stride, pad: 'same' } as Record<string, unknown>;
       const r =
         op === 'forward'
@@ -66,7 +99,9 @@ it('kernels', async () => {
     };
     for (const v of variants) {
       unregisterNativeKernels();
-      if (v.layout && !registerNativeKernels({ threads: 2, layout: v.layout })) continue;
+      const layout = v.layout === 'channel-first' ? 'ncdhw' : v.layout;
+      if (layout && !registerNativeKernels({ threads: 2, layout })) continue;
+      const run = v.layout === 'channel-first' ? runChannelFirst : runTfjsKernel;
       for (const op of OPS) {
         await yieldToVitest();
         if (v.warm) run(op);
@@ -88,7 +123,7 @@ it('kernels', async () => {
         });
       }
     }
-    tf.dispose([x, w, dy]);
+    tf.dispose([x, w, dy, xFirst, dyFirst]);
   }
   unregisterNativeKernels();
   writeFileSync(

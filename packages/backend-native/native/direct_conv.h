@@ -20,6 +20,8 @@ struct DirectConvShape {
  * (cin·cout ≤ 8) that oneDNN's blocked kernels waste most of their vector lanes. Measured on the
  * UNet's last 2 → 2 channel convolution at 96³: 4-10x faster than oneDNN.
  */
+// Limitation: the cut-off (cin·cout ≤ 8, stride 1) was measured on one CPU (2-core Zen 4,
+// AVX-512); other machines may prefer another.
 bool directConvApplies(int64_t cin, int64_t cout, const int64_t* stride);
 
 /** y = conv(x, weight) (+ bias when not null); y is overwritten. ATen weight layout. */

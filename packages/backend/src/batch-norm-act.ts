@@ -34,7 +34,9 @@ export interface BatchNormActResult {
  *   `[dx, dGamma, dBeta, dAlpha]` (`dAlpha` is 0 when `hasAct` is false).
  */
 export const BATCH_NORM_ACT_KERNELS = {
+  /** Normalisation (+ PReLU) and the statistics used. */
   forward: 'VoxelkitBatchNormAct',
+  /** All four gradients at once. */
   backward: 'VoxelkitBatchNormActGrad',
 } as const;
 

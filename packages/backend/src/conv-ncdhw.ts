@@ -30,8 +30,11 @@ export interface ConvNcdhwGeometry {
  * - `backpropFilter`: `{ x, dy }`, geometry + `filterShape` → `dFilter`.
  */
 export const CONV_NCDHW_KERNELS = {
+  /** The convolution itself. */
   forward: 'VoxelkitConv3dNcdhw',
+  /** Its gradient with respect to `x`. */
   backpropInput: 'VoxelkitConv3dNcdhwBackpropInput',
+  /** Its gradient with respect to `filter`. */
   backpropFilter: 'VoxelkitConv3dNcdhwBackpropFilter',
 } as const;
 
