@@ -6,8 +6,8 @@
       "include_dirs": ["/usr/include/torch/csrc/api/include"],
       "libraries": ["-ltorch", "-ltorch_cpu", "-lc10"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fopenmp-simd", "-fexceptions", "-frtti", "-Wno-unused-parameter"],
-      "ldflags": ["-Wl,--no-as-needed"]
+      "cflags_cc": ["-std=c++17", "-O3", "-fopenmp", "-fexceptions", "-frtti", "-Wno-unused-parameter"],
+      "ldflags": ["-Wl,--no-as-needed", "-fopenmp"]
     }
   ]
 }

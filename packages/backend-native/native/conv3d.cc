@@ -279,7 +279,17 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
     at::NoGradGuard noGrad;
     auto x = wrapDense(getF32(env, a[0], "x"), shape, "x");
     Output out = makeOutput(env, shape);
-    at::_softmax_out(out.tensor, x, dim, false);
+    const int64_t rank = static_cast<int64_t>(shape.size());
+    const int64_t axis = dim < 0 ? dim + rank : dim;
+    if (axis == rank - 1 && shape[axis] < 16 && x.numel() >= (1 << 16)) {
+      // A short last axis (the classes of channels-last logits, e.g. 2): ATen vectorises softmax
+      // along that axis, so with 2 values per row most lanes idle. Softmax over axis 0 of the
+      // transposed [classes, voxels] copy vectorises over the voxels instead (about 3x faster).
+      auto rows = x.view({-1, shape[axis]}).t().contiguous();
+      out.tensor.view({-1, shape[axis]}).copy_(at::_softmax(rows, 0, false).t());
+    } else {
+      at::_softmax_out(out.tensor, x, dim, false);
+    }
     return out.array;
   });
 }

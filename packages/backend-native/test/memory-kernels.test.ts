@@ -194,6 +194,18 @@ describe('native memory-bound kernels equal tfjs-backend-cpu', () => {
     expect(out[out.length - 1]).toBe(last[last.length - 1]);
   });
 
+  it.each([[2], [3], [15]])(
+    'Softmax over a short last axis of %i classes (the transposed path) on 2×32³ voxels',
+    (classes) => {
+      const logits = random([2, 32, 32, 32, classes], 30 + classes);
+      const r = both(() => tf.softmax(logits, -1));
+      expectSame(r, 1e-6);
+      // Independent check: every voxel's probabilities sum to 1.
+      const sums = tf.sum(r.native[0], -1).dataSync();
+      expect(Math.max(...Array.from(sums, (v) => Math.abs(v - 1)))).toBeLessThan(1e-6);
+    },
+  );
+
   it('leaves int32, tiny tensors and empty reductions to tfjs', () => {
     const small = random([4, 4], 4);
     const ints = tf.tensor(
