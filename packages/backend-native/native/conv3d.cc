@@ -269,6 +269,56 @@ napi_value Prelu(napi_env env, napi_callback_info info) {
   });
 }
 
+// A short last axis (the classes of channels-last logits, e.g. 2): ATen vectorises (log-)softmax
+// along that axis, so with 2 values per row most lanes idle. The transposed [classes, voxels]
+// copy vectorises over the voxels instead (about 3x faster). Returns the [classes, rows] view.
+bool shortLastAxis(const at::Tensor& x, int64_t axis) {
+  return axis == x.dim() - 1 && x.size(axis) < 16 && x.numel() >= (1 << 16);
+}
+at::Tensor classesFirst(const at::Tensor& x) {
+  return x.reshape({-1, x.size(-1)}).t().contiguous();
+}
+
+// logSoftmax(x, xShape, axis) -> log-softmax along `axis` (non-negative).
+napi_value LogSoftmax(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 3);
+    auto shape = getShape(env, a[1], "xShape");
+    int64_t axis = 0;
+    check(env, napi_get_value_int64(env, a[2], &axis), "axis");
+    at::NoGradGuard noGrad;
+    auto x = wrapDense(getF32(env, a[0], "x"), shape, "x");
+    Output out = makeOutput(env, shape);
+    if (shortLastAxis(x, axis)) {
+      out.tensor.view({-1, x.size(axis)}).copy_(at::_log_softmax(classesFirst(x), 0, false).t());
+    } else {
+      at::_log_softmax_out(out.tensor, x, axis, false);
+    }
+    return out.array;
+  });
+}
+
+// logSoftmaxGrad(dy, y, shape, axis) -> dy − exp(y)·Σ_axis dy, the gradient of y = logSoftmax(x).
+napi_value LogSoftmaxGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 4);
+    auto shape = getShape(env, a[2], "shape");
+    int64_t axis = 0;
+    check(env, napi_get_value_int64(env, a[3], &axis), "axis");
+    at::NoGradGuard noGrad;
+    auto dy = wrapDense(getF32(env, a[0], "dy"), shape, "dy");
+    auto y = wrapDense(getF32(env, a[1], "y"), shape, "y");
+    Output out = makeOutput(env, shape);
+    if (shortLastAxis(y, axis)) {
+      auto dx = at::_log_softmax_backward_data(classesFirst(dy), classesFirst(y), 0, at::kFloat);
+      out.tensor.view({-1, y.size(axis)}).copy_(dx.t());
+    } else {
+      out.tensor.copy_(at::_log_softmax_backward_data(dy, y, axis, at::kFloat));
+    }
+    return out.array;
+  });
+}
+
 // softmax(x, xShape, dim) -> softmax along `dim`.
 napi_value Softmax(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() {
@@ -281,12 +331,8 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
     Output out = makeOutput(env, shape);
     const int64_t rank = static_cast<int64_t>(shape.size());
     const int64_t axis = dim < 0 ? dim + rank : dim;
-    if (axis == rank - 1 && shape[axis] < 16 && x.numel() >= (1 << 16)) {
-      // A short last axis (the classes of channels-last logits, e.g. 2): ATen vectorises softmax
-      // along that axis, so with 2 values per row most lanes idle. Softmax over axis 0 of the
-      // transposed [classes, voxels] copy vectorises over the voxels instead (about 3x faster).
-      auto rows = x.view({-1, shape[axis]}).t().contiguous();
-      out.tensor.view({-1, shape[axis]}).copy_(at::_softmax(rows, 0, false).t());
+    if (shortLastAxis(x, axis)) {
+      out.tensor.view({-1, shape[axis]}).copy_(at::_softmax(classesFirst(x), 0, false).t());
     } else {
       at::_softmax_out(out.tensor, x, dim, false);
     }
@@ -409,6 +455,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"narrow", nullptr, Narrow, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"logSoftmax", nullptr, LogSoftmax, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"logSoftmaxGrad", nullptr, LogSoftmaxGrad, nullptr, nullptr, nullptr, napi_default,
+       nullptr},
       {"prelu", nullptr, Prelu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -59,6 +59,10 @@ export interface NativeAddon {
     begin: number,
     size: number,
   ): Float32Array;
+  /** Log-softmax along `axis` (non-negative). */
+  logSoftmax(x: Float32Array, xShape: number[], axis: number): Float32Array;
+  /** Gradient of `y = logSoftmax(x)` along `axis`: `dy − exp(y)·Σ_axis dy`. */
+  logSoftmaxGrad(dy: Float32Array, y: Float32Array, shape: number[], axis: number): Float32Array;
   /** Softmax along `dim`. */
   softmax(x: Float32Array, xShape: number[], dim: number): Float32Array;
   /** `x < 0 ? alpha * x : x` with `alpha` broadcast against `x`. */

@@ -16,6 +16,7 @@ import { createNativeConvKernels, type KernelCallCounts } from './kernels.js';
 import { createNativeMemoryKernels, MEMORY_KERNEL_NAMES } from './memory-kernels.js';
 import { createNcdhwKernels, NCDHW_KERNEL_NAMES } from './ncdhw-kernels.js';
 import { createOptimKernels, OPTIM_KERNEL_NAMES } from './optim-kernels.js';
+import { createLossKernels, LOSS_KERNEL_NAMES } from './loss-kernels.js';
 
 /** Options of {@link registerNativeKernels}. */
 export interface NativeKernelOptions {
@@ -33,8 +34,8 @@ export interface NativeKernelOptions {
    * Which kernels to replace: `'all'` (default) adds the memory-bound ops that dominate a
    * training step once convolutions are fast (Add, Sub, Multiply, RealDiv, SquaredDifference,
    * Maximum, Minimum, Exp, Log, Neg, Sqrt, Rsqrt, Square, Sum, Mean, Max, SplitV, Prelu, Softmax,
-   * Transpose) and the kernels behind `@voxelkit/backend`'s `conv3dNcdhw`, `batchNormAct` and
-   * `adamwUpdate`; `'conv3d'` only the three tfjs convolution kernels.
+   * Transpose, Concat) and the kernels behind `@voxelkit/backend`'s `conv3dNcdhw`,
+   * `batchNormAct`, `adamwUpdate` and `logSoftmax`; `'conv3d'` only the three tfjs convolution kernels.
    * Only honoured on the first registration (unregister to change it).
    */
   kernels?: 'all' | 'conv3d';
@@ -99,6 +100,7 @@ export function registerNativeKernels(options: NativeKernelOptions = {}): boolea
             ...MEMORY_KERNEL_NAMES,
             ...NCDHW_KERNEL_NAMES,
             ...OPTIM_KERNEL_NAMES,
+            ...LOSS_KERNEL_NAMES,
           ]
         : CONV_KERNEL_NAMES;
     const saved = new Map<string, KernelConfig>();
@@ -111,6 +113,7 @@ export function registerNativeKernels(options: NativeKernelOptions = {}): boolea
       configs.push(...createNativeMemoryKernels(addon, saved, counts));
       configs.push(...createNcdhwKernels(addon, counts));
       configs.push(...createOptimKernels(addon, counts));
+      configs.push(...createLossKernels(addon, counts));
     }
     for (const config of configs) {
       if (saved.has(config.kernelName)) unregisterKernel(config.kernelName, 'cpu');

@@ -12,3 +12,4 @@ export * from './copy-kernels.js';
 export * from './conv-ncdhw.js';
 export * from './batch-norm-act.js';
 export * from './adamw-update.js';
+export * from './log-softmax.js';

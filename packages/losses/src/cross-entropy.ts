@@ -3,6 +3,7 @@
  * `BCEWithLogitsLoss` for one), on channels-last tensors and in numerically stable form.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { logSoftmax } from '@voxelkit/backend';
 
 /** `'mean'` or `'sum'` over voxels (and batch). */
 export type CrossEntropyReduction = 'mean' | 'sum';
@@ -29,7 +30,7 @@ export function crossEntropy(
   weight?: readonly number[],
 ): tf.Scalar {
   return tf.tidy(() => {
-    const logProbabilities = tf.logSoftmax(tf.cast(logits, 'float32'), -1);
+    const logProbabilities = logSoftmax(tf.cast(logits, 'float32'), -1);
     const weighted = weight === undefined ? target : tf.mul(target, tf.tensor1d([...weight]));
     const perVoxel = tf.neg(tf.sum(tf.mul(weighted, logProbabilities), -1));
     const total = tf.sum(perVoxel);
