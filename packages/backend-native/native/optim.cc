@@ -4,7 +4,10 @@
 #include <ATen/Parallel.h>
 
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "napi_helpers.h"
 #include "optim.h"
@@ -12,10 +15,45 @@
 namespace vk {
 namespace {
 
+struct Constants {
+  float stepSize, beta1, beta2, oneMinusBeta1, oneMinusBeta2, biasCorrection2Sqrt, eps, decay;
+};
+
+// The update of elements [begin, end) of one parameter.
+void updateRange(const Constants& c, const float* p, const float* g, const float* m,
+                 const float* v, float* pOut, float* mOut, float* vOut, int64_t begin,
+                 int64_t end) {
+  for (int64_t i = begin; i < end; ++i) {
+    const float grad = g[i];
+    const float mNew = m[i] * c.beta1 + grad * c.oneMinusBeta1;
+    const float vNew = v[i] * c.beta2 + grad * grad * c.oneMinusBeta2;
+    const float denom = std::sqrt(vNew) / c.biasCorrection2Sqrt + c.eps;
+    pOut[i] = p[i] * c.decay - (mNew / denom) * c.stepSize;
+    mOut[i] = mNew;
+    vOut[i] = vNew;
+  }
+}
+
 double getDouble(napi_env env, napi_value value, const char* name) {
   double out = 0;
   check(env, napi_get_value_double(env, value, &out), name);
   return out;
+}
+
+// The per-step constants, arguments 4..9 of both functions. Rounded to float32 once, from
+// double, as tfjs rounds the scalars of the composite update (1 − β computed in float32 would
+// differ by up to 1e-5 relative).
+Constants getConstants(napi_env env, const std::vector<napi_value>& a) {
+  const double beta1 = getDouble(env, a[5], "beta1");
+  const double beta2 = getDouble(env, a[6], "beta2");
+  return {static_cast<float>(getDouble(env, a[4], "stepSize")),
+          static_cast<float>(beta1),
+          static_cast<float>(beta2),
+          static_cast<float>(1.0 - beta1),
+          static_cast<float>(1.0 - beta2),
+          static_cast<float>(getDouble(env, a[7], "biasCorrection2Sqrt")),
+          static_cast<float>(getDouble(env, a[8], "eps")),
+          static_cast<float>(getDouble(env, a[9], "decay"))};
 }
 
 // adamwUpdate(param, grad, expAvg, expAvgSq, stepSize, beta1, beta2, biasCorrection2Sqrt, eps,
@@ -31,35 +69,14 @@ napi_value AdamwUpdate(napi_env env, napi_callback_info info) {
     if (g.length != p.length || m.length != p.length || v.length != p.length) {
       throw JsError("adamwUpdate: param, grad and moments must have the same length");
     }
-    const float stepSize = static_cast<float>(getDouble(env, a[4], "stepSize"));
-    const double beta1 = getDouble(env, a[5], "beta1");
-    const double beta2 = getDouble(env, a[6], "beta2");
-    const float bc2Sqrt = static_cast<float>(getDouble(env, a[7], "biasCorrection2Sqrt"));
-    const float eps = static_cast<float>(getDouble(env, a[8], "eps"));
-    const float decay = static_cast<float>(getDouble(env, a[9], "decay"));
+    const Constants c = getConstants(env, a);
     const std::vector<int64_t> shape = {static_cast<int64_t>(p.length)};
     Output pOut = makeOutput(env, shape);
     Output mOut = makeOutput(env, shape);
     Output vOut = makeOutput(env, shape);
-    float* po = pOut.tensor.data_ptr<float>();
-    float* mo = mOut.tensor.data_ptr<float>();
-    float* vo = vOut.tensor.data_ptr<float>();
-    // Constants rounded to float32 once, from double, as tfjs rounds the scalars of the
-    // composite update (1 − β computed in float32 would differ by up to 1e-5 relative).
-    const float b1 = static_cast<float>(beta1);
-    const float b2 = static_cast<float>(beta2);
-    const float oneMinusBeta1 = static_cast<float>(1.0 - beta1);
-    const float oneMinusBeta2 = static_cast<float>(1.0 - beta2);
     at::parallel_for(0, static_cast<int64_t>(p.length), 1 << 15, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        const float grad = g.data[i];
-        const float mNew = m.data[i] * b1 + grad * oneMinusBeta1;
-        const float vNew = v.data[i] * b2 + grad * grad * oneMinusBeta2;
-        const float denom = std::sqrt(vNew) / bc2Sqrt + eps;
-        po[i] = p.data[i] * decay - (mNew / denom) * stepSize;
-        mo[i] = mNew;
-        vo[i] = vNew;
-      }
+      updateRange(c, p.data, g.data, m.data, v.data, pOut.tensor.data_ptr<float>(),
+                  mOut.tensor.data_ptr<float>(), vOut.tensor.data_ptr<float>(), begin, end);
     });
     napi_value out;
     check(env, napi_create_array_with_length(env, 3, &out), "array");
@@ -70,13 +87,83 @@ napi_value AdamwUpdate(napi_env env, napi_callback_info info) {
   });
 }
 
+std::vector<F32View> getF32List(napi_env env, napi_value list, const char* name) {
+  uint32_t count = 0;
+  check(env, napi_get_array_length(env, list, &count), name);
+  std::vector<F32View> out;
+  for (uint32_t i = 0; i < count; ++i) {
+    napi_value item;
+    check(env, napi_get_element(env, list, i, &item), name);
+    out.push_back(getF32(env, item, name));
+  }
+  return out;
+}
+
+// adamwUpdateMany(params[], grads[], expAvgs[], expAvgSqs[], stepSize, beta1, beta2,
+//   biasCorrection2Sqrt, eps, decay) -> [param'0, expAvg'0, expAvgSq'0, param'1, …]: the update
+// of adamwUpdate for every parameter, in one call whose work is split across threads in
+// 32 Ki-value pieces regardless of which parameter they belong to (a UNet has ~100 parameters,
+// most of them a few values; one call per parameter cost more than the arithmetic).
+napi_value AdamwUpdateMany(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() {
+    auto a = getArgs(env, info, 10);
+    auto params = getF32List(env, a[0], "params");
+    auto grads = getF32List(env, a[1], "grads");
+    auto ms = getF32List(env, a[2], "expAvgs");
+    auto vs = getF32List(env, a[3], "expAvgSqs");
+    const size_t count = params.size();
+    if (grads.size() != count || ms.size() != count || vs.size() != count) {
+      throw JsError("adamwUpdateMany: as many grads and moments as params are needed");
+    }
+    const Constants c = getConstants(env, a);
+    struct Piece {
+      size_t tensor;
+      int64_t begin, end;
+    };
+    constexpr int64_t kPiece = 1 << 15;
+    std::vector<Piece> pieces;
+    std::vector<Output> outputs;
+    napi_value result;
+    check(env, napi_create_array_with_length(env, 3 * count, &result), "array");
+    for (size_t t = 0; t < count; ++t) {
+      const size_t n = params[t].length;
+      if (grads[t].length != n || ms[t].length != n || vs[t].length != n) {
+        throw JsError("adamwUpdateMany: parameter " + std::to_string(t) +
+                      ": grad and moments must have its length");
+      }
+      for (int k = 0; k < 3; ++k) {
+        outputs.push_back(makeOutput(env, {static_cast<int64_t>(n)}));
+        check(env, napi_set_element(env, result, static_cast<uint32_t>(3 * t + k),
+                                    outputs.back().array),
+              "set_element");
+      }
+      for (int64_t begin = 0; begin < static_cast<int64_t>(n); begin += kPiece) {
+        pieces.push_back({t, begin, std::min<int64_t>(static_cast<int64_t>(n), begin + kPiece)});
+      }
+    }
+    at::parallel_for(0, static_cast<int64_t>(pieces.size()), 1, [&](int64_t first, int64_t last) {
+      for (int64_t i = first; i < last; ++i) {
+        const Piece& p = pieces[static_cast<size_t>(i)];
+        const size_t t = p.tensor;
+        updateRange(c, params[t].data, grads[t].data, ms[t].data, vs[t].data,
+                    outputs[3 * t].tensor.data_ptr<float>(),
+                    outputs[3 * t + 1].tensor.data_ptr<float>(),
+                    outputs[3 * t + 2].tensor.data_ptr<float>(), p.begin, p.end);
+      }
+    });
+    return result;
+  });
+}
+
 }  // namespace
 
 void defineOptimKernels(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"adamwUpdate", nullptr, AdamwUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamwUpdateMany", nullptr, AdamwUpdateMany, nullptr, nullptr, nullptr, napi_default,
+       nullptr},
   };
-  check(env, napi_define_properties(env, exports, 1, props), "define_properties");
+  check(env, napi_define_properties(env, exports, 2, props), "define_properties");
 }
 
 }  // namespace vk

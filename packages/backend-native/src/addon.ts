@@ -155,6 +155,22 @@ export interface NativeAddon {
     eps: number,
     decay: number,
   ): [Float32Array, Float32Array, Float32Array];
+  /**
+   * {@link NativeAddon.adamwUpdate} for many parameters in one call:
+   * `[param'0, expAvg'0, expAvgSq'0, param'1, …]`.
+   */
+  adamwUpdateMany(
+    params: Float32Array[],
+    grads: Float32Array[],
+    expAvgs: Float32Array[],
+    expAvgSqs: Float32Array[],
+    stepSize: number,
+    beta1: number,
+    beta2: number,
+    biasCorrection2Sqrt: number,
+    eps: number,
+    decay: number,
+  ): Float32Array[];
   /** Threads (0 keeps the current count) and layout (0 channels-last view, 1 NCDHW copy). */
   setOptions(threads: number, layout: number): void;
   /** Current ATen settings. */

@@ -1,6 +1,7 @@
 /**
- * The kernel behind `@voxelkit/backend`'s `adamwUpdate` (name and contract documented there) on
- * tfjs' `cpu` backend: one pass over a parameter and its moments instead of a dozen tfjs ops.
+ * The kernels behind `@voxelkit/backend`'s `adamwUpdate` and `adamwUpdateMany` (names and
+ * contracts documented there) on tfjs' `cpu` backend: one pass over a parameter and its moments
+ * instead of a dozen tfjs ops, or one call for all parameters.
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
@@ -9,8 +10,8 @@ import type { NativeAddon } from './addon.js';
 import type { KernelCallCounts } from './kernels.js';
 import { float32Input } from './tensor-values.js';
 
-/** Kernel names, as `@voxelkit/backend` exports them (ADAMW_KERNEL). */
-export const OPTIM_KERNEL_NAMES = ['VoxelkitAdamW'] as const;
+/** Kernel names, as `@voxelkit/backend` exports them (ADAMW_KERNEL, ADAMW_MANY_KERNEL). */
+export const OPTIM_KERNEL_NAMES = ['VoxelkitAdamW', 'VoxelkitAdamWMany'] as const;
 
 interface AdamWAttrs {
   stepSize: number;
@@ -47,7 +48,39 @@ export function createOptimKernels(addon: NativeAddon, counts: KernelCallCounts)
       cpu.makeTensorInfo(shape, 'float32', expAvgSq),
     ];
   };
-  return [{ kernelName: OPTIM_KERNEL_NAMES[0], backendName: 'cpu', kernelFunc: adamw }];
+  const adamwMany: KernelFunc = ({ inputs, backend, attrs }) => {
+    const t = inputs as Record<string, TensorInfo>;
+    const cpu = backend as MathBackendCPU;
+    const a = attrs as unknown as AdamWAttrs & { count: number };
+    const lists = { param: [] as Float32Array[], grad: [] as Float32Array[] };
+    const moments = { expAvg: [] as Float32Array[], expAvgSq: [] as Float32Array[] };
+    for (let i = 0; i < a.count; i++) {
+      lists.param.push(input(cpu, t[`param${i}`], `param${i}`));
+      lists.grad.push(input(cpu, t[`grad${i}`], `grad${i}`));
+      moments.expAvg.push(input(cpu, t[`expAvg${i}`], `expAvg${i}`));
+      moments.expAvgSq.push(input(cpu, t[`expAvgSq${i}`], `expAvgSq${i}`));
+    }
+    const out = addon.adamwUpdateMany(
+      lists.param,
+      lists.grad,
+      moments.expAvg,
+      moments.expAvgSq,
+      a.stepSize,
+      a.beta1,
+      a.beta2,
+      a.biasCorrection2Sqrt,
+      a.eps,
+      a.decay,
+    );
+    counts.native++;
+    return out.map((values, k) =>
+      cpu.makeTensorInfo(t[`param${Math.floor(k / 3)}`].shape, 'float32', values),
+    );
+  };
+  return [
+    { kernelName: OPTIM_KERNEL_NAMES[0], backendName: 'cpu', kernelFunc: adamw },
+    { kernelName: OPTIM_KERNEL_NAMES[1], backendName: 'cpu', kernelFunc: adamwMany },
+  ];
 }
 
 const input = (backend: MathBackendCPU, t: TensorInfo, name: string) =>

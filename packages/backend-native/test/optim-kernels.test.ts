@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { adamwUpdate, adamwUpdateComposite, type AdamWUpdateConstants } from '@voxelkit/backend';
+import {
+  adamwUpdate,
+  adamwUpdateComposite,
+  adamwUpdateMany,
+  type AdamWUpdateConstants,
+} from '@voxelkit/backend';
 import {
   nativeKernelCallCounts,
   registerNativeKernels,
@@ -80,5 +85,39 @@ describe('native AdamW update', () => {
     // m̂/√v̂ = ±1 on the first step, so p = 1·0.75 − 5·0.1·(±1).
     near(r.param.dataSync(), [0.25, 1.25]);
     tf.dispose([p, g, zeros, r.param, r.expAvg, r.expAvgSq]);
+  });
+
+  it('updates many parameters of mixed sizes in one call, each as the composition does', () => {
+    const sizes = [1, 16, 27 * 16 * 32, 70_000, 3];
+    const inputs = sizes.map((n, i) => ({
+      param: tensor(n, 10 + i),
+      grad: tensor(n, 20 + i),
+      expAvg: tensor(n, 30 + i, (v) => v * 0.1),
+      expAvgSq: tensor(n, 40 + i, (v) => v * v * 0.01),
+    }));
+    const constants = steps[0][1];
+    const reference = inputs.map((e) =>
+      adamwUpdateComposite(e.param, e.grad, e.expAvg, e.expAvgSq, constants),
+    );
+    expect(registerNativeKernels({ threads: 2 })).toBe(expectNative);
+    const before = nativeKernelCallCounts().native;
+    const native = adamwUpdateMany(inputs, constants);
+    expect(nativeKernelCallCounts().native - before).toBe(expectNative ? 1 : 0);
+    unregisterNativeKernels();
+    expect(native).toHaveLength(sizes.length);
+    native.forEach((r, i) => {
+      for (const key of ['param', 'expAvg', 'expAvgSq'] as const) {
+        expect(r[key].shape).toEqual([sizes[i]]);
+        expect(maxRelativeError(r[key].dataSync(), reference[i][key].dataSync())).toBeLessThan(
+          1e-6,
+        );
+      }
+    });
+    expect(adamwUpdateMany([], constants)).toEqual([]);
+    tf.dispose([
+      ...inputs.flatMap((e) => Object.values(e)),
+      ...reference.flatMap((r) => Object.values(r)),
+      ...native.flatMap((r) => Object.values(r)),
+    ]);
   });
 });

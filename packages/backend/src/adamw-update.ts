@@ -39,6 +39,25 @@ export interface AdamWUpdateResult {
 export const ADAMW_KERNEL = 'VoxelkitAdamW';
 
 /**
+ * Name of the kernel a backend registers to run {@link adamwUpdateMany} natively: inputs
+ * `param0, grad0, expAvg0, expAvgSq0, param1, …` (float32; each group of one shape), attrs
+ * {@link AdamWUpdateConstants} plus `count`, outputs `[param'0, expAvg'0, expAvgSq'0, param'1, …]`.
+ */
+export const ADAMW_MANY_KERNEL = 'VoxelkitAdamWMany';
+
+/** One parameter's tensors for {@link adamwUpdateMany}. */
+export interface AdamWUpdateInput {
+  /** The parameter. */
+  param: tf.Tensor;
+  /** Its gradient. */
+  grad: tf.Tensor;
+  /** First moment. */
+  expAvg: tf.Tensor;
+  /** Second moment. */
+  expAvgSq: tf.Tensor;
+}
+
+/**
  * Computes one AdamW step for a parameter `param` with gradient `grad` and moments `expAvg`,
  * `expAvgSq`. Returns new tensors; the caller assigns them.
  *
@@ -67,6 +86,37 @@ export function adamwUpdate(
       constants as unknown as tf.NamedAttrMap,
     ) as tf.Tensor[];
   return { param: p, expAvg: m, expAvgSq: v };
+}
+
+/**
+ * {@link adamwUpdate} for many parameters at once (one kernel call when the backend has
+ * `VoxelkitAdamWMany`: a UNet's ~100 parameters, most of them a few values, cost more in
+ * per-call overhead than in arithmetic). Results come in the order of `inputs`.
+ */
+export function adamwUpdateMany(
+  inputs: readonly AdamWUpdateInput[],
+  constants: AdamWUpdateConstants,
+): AdamWUpdateResult[] {
+  if (inputs.length === 0) return [];
+  if (!tf.getKernel(ADAMW_MANY_KERNEL, tf.getBackend())) {
+    return inputs.map((e) => adamwUpdate(e.param, e.grad, e.expAvg, e.expAvgSq, constants));
+  }
+  const named: tf.NamedTensorMap = {};
+  inputs.forEach((e, i) => {
+    named[`param${i}`] = e.param;
+    named[`grad${i}`] = e.grad;
+    named[`expAvg${i}`] = e.expAvg;
+    named[`expAvgSq${i}`] = e.expAvgSq;
+  });
+  const out = tf.engine().runKernel(ADAMW_MANY_KERNEL, named, {
+    ...constants,
+    count: inputs.length,
+  } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  return inputs.map((_, i) => ({
+    param: out[3 * i],
+    expAvg: out[3 * i + 1],
+    expAvgSq: out[3 * i + 2],
+  }));
 }
 
 /** {@link adamwUpdate} composed from tfjs ops (the reference, and the path elsewhere). */

@@ -3,7 +3,7 @@
  * decoupled weight decay, then the bias-corrected Adam update.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { adamwUpdate } from '@voxelkit/backend';
+import { adamwUpdateMany } from '@voxelkit/backend';
 import { ArgumentError, DataError, ShapeError } from '@voxelkit/core';
 
 /** Hyper-parameters of {@link AdamW}; defaults are PyTorch's. */
@@ -151,15 +151,19 @@ export class AdamW {
       decay: 1 - this.lr * this.weightDecay,
     };
     tf.tidy(() => {
-      for (const [name, g] of resolved) {
-        const p = this.params.get(name)!;
-        const m = this.m.get(name)!;
-        const v = this.v.get(name)!;
-        const next = adamwUpdate(p, g, m, v, constants);
-        p.assign(next.param);
-        m.assign(next.expAvg);
-        v.assign(next.expAvgSq);
-      }
+      const entries = resolved.map(([name, grad]) => ({
+        name,
+        param: this.params.get(name)!,
+        grad,
+        expAvg: this.m.get(name)!,
+        expAvgSq: this.v.get(name)!,
+      }));
+      const next = adamwUpdateMany(entries, constants);
+      entries.forEach((e, i) => {
+        e.param.assign(next[i].param);
+        this.m.get(e.name)!.assign(next[i].expAvg);
+        this.v.get(e.name)!.assign(next[i].expAvgSq);
+      });
     });
   }
 
