@@ -6,7 +6,7 @@
       "include_dirs": ["/usr/include/torch/csrc/api/include"],
       "libraries": ["-ltorch", "-ltorch_cpu", "-lc10"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
-      "cflags_cc": ["-std=c++17", "-O3", "-fopenmp", "-fexceptions", "-frtti", "-Wno-unused-parameter"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fopenmp", "-ffp-contract=off", "-fexceptions", "-frtti", "-Wno-unused-parameter"],
       "ldflags": ["-Wl,--no-as-needed", "-fopenmp"]
     }
   ]

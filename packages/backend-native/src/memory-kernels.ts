@@ -112,7 +112,8 @@ export function createNativeMemoryKernels(
       const xv = float32Values(backend, x);
       if (!xv || util.sizeFromShape(x.shape) < MIN_NATIVE_ELEMENTS) return fallback(name, args);
       const axes = util.parseAxisParam(axis, x.shape);
-      if (axes.length === 0) return fallback(name, args);
+      // An empty list means "all axes" to ATen; a repeated axis is an error there.
+      if (axes.length === 0 || new Set(axes).size !== axes.length) return fallback(name, args);
       const [outShape] = backend_util.computeOutAndReduceShapes(x.shape, axes);
       const shape = keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
       counts.native++;
@@ -173,10 +174,16 @@ export function createNativeMemoryKernels(
     const inputs = args.inputs as unknown as TensorInfo[];
     const { axis } = args.attrs as { axis: number };
     const backend = args.backend as MathBackendCPU;
-    const parts = inputs.filter((t) => util.sizeFromShape(t.shape) > 0);
+    // Empty parts, other dtypes and small joins stay with tfjs (its checks and dtype rules).
+    const parts = inputs;
     const arrays = parts.map((t) => float32Values(backend, t));
     const total = parts.reduce((n, t) => n + util.sizeFromShape(t.shape), 0);
-    if (parts.length < 2 || total < MIN_NATIVE_ELEMENTS || arrays.some((v) => !v)) {
+    if (
+      parts.length < 2 ||
+      total < MIN_NATIVE_ELEMENTS ||
+      arrays.some((v) => !v) ||
+      parts.some((t) => util.sizeFromShape(t.shape) === 0)
+    ) {
       return fallback('Concat', args);
     }
     const $axis = util.parseAxisParam(axis, parts[0].shape)[0];

@@ -75,7 +75,10 @@ export function adamwUpdate(
   expAvgSq: tf.Tensor,
   constants: AdamWUpdateConstants,
 ): AdamWUpdateResult {
-  if (!tf.getKernel(ADAMW_KERNEL, tf.getBackend())) {
+  if (
+    !tf.getKernel(ADAMW_KERNEL, tf.getBackend()) ||
+    !nativeCompatible(param, grad, expAvg, expAvgSq)
+  ) {
     return adamwUpdateComposite(param, grad, expAvg, expAvgSq, constants);
   }
   const [p, m, v] = tf
@@ -98,7 +101,10 @@ export function adamwUpdateMany(
   constants: AdamWUpdateConstants,
 ): AdamWUpdateResult[] {
   if (inputs.length === 0) return [];
-  if (!tf.getKernel(ADAMW_MANY_KERNEL, tf.getBackend())) {
+  if (
+    !tf.getKernel(ADAMW_MANY_KERNEL, tf.getBackend()) ||
+    !inputs.every((e) => nativeCompatible(e.param, e.grad, e.expAvg, e.expAvgSq))
+  ) {
     return inputs.map((e) => adamwUpdate(e.param, e.grad, e.expAvg, e.expAvgSq, constants));
   }
   const named: tf.NamedTensorMap = {};
@@ -135,4 +141,11 @@ export function adamwUpdateComposite(
     const p = tf.sub(decayed, tf.mul(tf.div(m, denom), c.stepSize));
     return { param: p, expAvg: m, expAvgSq: v };
   });
+}
+
+// The kernels take float32 tensors of one shape; anything else goes to the composition, which
+// broadcasts, casts or throws exactly as tfjs does.
+function nativeCompatible(...tensors: tf.Tensor[]): boolean {
+  const [first] = tensors;
+  return tensors.every((t) => t.dtype === 'float32' && tf.util.arraysEqual(t.shape, first.shape));
 }

@@ -69,15 +69,18 @@ export function batchNormAct(
   }
   const hasAct = options.alpha !== undefined;
   const alpha = options.alpha ?? tf.zeros([1]);
-  const [y, mean, variance] = tf
-    .engine()
-    .runKernel(
-      BATCH_NORM_ACT_KERNELS.forward,
-      { x, gamma, beta, alpha, runningMean, runningVar },
-      { eps: options.eps, training: options.training, hasAct },
-    ) as tf.Tensor[];
-  if (!hasAct) alpha.dispose();
-  return { y: y as tf.Tensor5D, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+  try {
+    const [y, mean, variance] = tf
+      .engine()
+      .runKernel(
+        BATCH_NORM_ACT_KERNELS.forward,
+        { x, gamma, beta, alpha, runningMean, runningVar },
+        { eps: options.eps, training: options.training, hasAct },
+      ) as tf.Tensor[];
+    return { y: y as tf.Tensor5D, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+  } finally {
+    if (!hasAct) alpha.dispose();
+  }
 }
 
 /**
@@ -120,8 +123,9 @@ function registerBatchNormActGradient(): void {
     inputsToSave: ['x', 'gamma', 'beta', 'alpha'],
     outputsToSave: [false, true, true],
     gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
-      const dy = Array.isArray(dys) ? dys[0] : dys;
+      const [dy, dMean, dVariance] = Array.isArray(dys) ? dys : [dys];
       const [x, gamma, beta, alpha, mean, variance] = saved;
+      const { training, eps } = attrs as unknown as { training: boolean; eps: number };
       // One kernel call yields all four gradients; tfjs asks for them one input at a time.
       const [dx, dGamma, dBeta, dAlpha] = tf
         .engine()
@@ -130,21 +134,46 @@ function registerBatchNormActGradient(): void {
           { dy, x, gamma, beta, alpha, mean, variance },
           attrs,
         ) as tf.Tensor[];
+      // Gradients arriving through the mean/variance outputs (tfjs passes zeros when those
+      // outputs are unused, as in the UNet): one value per channel, so checking them is cheap.
+      const used = (t: tf.Tensor | undefined) =>
+        t != null && Array.from(t.dataSync() as Float32Array).some((v) => v !== 0);
+      const meanUsed = used(dMean);
+      const varianceUsed = used(dVariance);
+      const toChannels = (t: tf.Tensor) => tf.reshape(t, [1, -1, 1, 1, 1]);
+      const xGrad = () => {
+        if (!training || (!meanUsed && !varianceUsed)) return dx;
+        // mean = Σx/n and variance = Σ(x − mean)²/n over (N, D, H, W).
+        const n = x.size / (x.shape[1] ?? 1);
+        let g = dx;
+        if (meanUsed) g = tf.add(g, toChannels(tf.div(dMean!, n)));
+        if (varianceUsed) {
+          const centred = tf.sub(x, toChannels(mean));
+          g = tf.add(g, tf.mul(centred, toChannels(tf.mul(dVariance!, 2 / n))));
+        }
+        return g;
+      };
       // The running statistics only shape y in evaluation mode, where dβ = Σdz and
-      // dγ = invStd·Σdz·(x − mean): d/dmean = −γ·invStd·dβ, d/dvar = −½·γ·invStd²·dγ.
-      const training = (attrs as unknown as { training: boolean }).training;
-      const invStd = () => tf.rsqrt(tf.add(variance, (attrs as unknown as { eps: number }).eps));
+      // dγ = invStd·Σdz·(x − mean): d/dmean = −γ·invStd·dβ, d/dvar = −½·γ·invStd²·dγ. There the
+      // returned mean and variance are the running ones, so their gradients pass straight on.
+      const invStd = () => tf.rsqrt(tf.add(variance, eps));
+      const runningMeanGrad = () => {
+        if (training) return tf.zerosLike(mean);
+        const fromY = tf.neg(tf.mul(tf.mul(gamma, invStd()), dBeta));
+        return meanUsed ? tf.add(fromY, dMean!) : fromY;
+      };
+      const runningVarGrad = () => {
+        if (training) return tf.zerosLike(variance);
+        const fromY = tf.mul(tf.mul(tf.mul(gamma, tf.square(invStd())), dGamma), -0.5);
+        return varianceUsed ? tf.add(fromY, dVariance!) : fromY;
+      };
       return {
-        x: () => dx,
+        x: xGrad,
         gamma: () => dGamma,
         beta: () => dBeta,
         alpha: () => dAlpha,
-        runningMean: () =>
-          training ? tf.zerosLike(mean) : tf.neg(tf.mul(tf.mul(gamma, invStd()), dBeta)),
-        runningVar: () =>
-          training
-            ? tf.zerosLike(variance)
-            : tf.mul(tf.mul(tf.mul(gamma, tf.square(invStd())), dGamma), -0.5),
+        runningMean: runningMeanGrad,
+        runningVar: runningVarGrad,
       };
     },
   });

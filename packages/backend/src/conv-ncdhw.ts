@@ -47,8 +47,9 @@ export const CONV_NCDHW_KERNELS = {
  *   (transposed convolution), tfjs' filter layouts.
  * @param bias - `[Cout]`, or undefined.
  * @returns `[N, Cout, D', H', W']`.
- * @throws ArgumentError for a stride < 1, a negative padding, an `outputPadding` not below the
- *   stride (PyTorch refuses it too), or `x` whose channel count the filter does not take.
+ * @throws ArgumentError for a non-integer or non-positive stride, a non-integer or negative
+ *   padding, an `outputPadding` not below the stride (PyTorch refuses it too), an empty output
+ *   (kernel larger than the padded input), or `x` whose channel count the filter does not take.
  * @example
  * ```ts
  * const y = conv3dNcdhw(x, w, b, {
@@ -154,17 +155,32 @@ function convTransposeChannelsLast(
 
 function checkGeometry(x: tf.Tensor5D, filter: tf.Tensor5D, g: ConvNcdhwGeometry): void {
   for (let i = 0; i < 3; i++) {
+    const [s, p, op] = [g.stride[i], g.padding[i], g.outputPadding[i]];
     const ok =
-      Number.isInteger(g.stride[i]) &&
-      g.stride[i] >= 1 &&
-      g.padding[i] >= 0 &&
-      g.outputPadding[i] >= 0 &&
-      (g.transposed ? g.outputPadding[i] < g.stride[i] : g.outputPadding[i] === 0);
+      Number.isInteger(s) &&
+      s >= 1 &&
+      Number.isInteger(p) &&
+      p >= 0 &&
+      Number.isInteger(op) &&
+      op >= 0 &&
+      (g.transposed ? op < s : op === 0);
     if (!ok) {
       throw new ArgumentError('invalid convolution geometry', {
         field: `axis ${i}`,
-        expected: 'stride >= 1, padding >= 0, 0 <= outputPadding < stride (0 unless transposed)',
-        actual: { stride: g.stride[i], padding: g.padding[i], outputPadding: g.outputPadding[i] },
+        expected:
+          'integer stride >= 1, integer padding >= 0, integer 0 <= outputPadding < stride (0 unless transposed)',
+        actual: { stride: s, padding: p, outputPadding: op },
+      });
+    }
+    const [n, k] = [x.shape[2 + i], filter.shape[i]];
+    const out = g.transposed ? (n - 1) * s - 2 * p + k + op : Math.floor((n + 2 * p - k) / s) + 1;
+    if (n > 0 && out < 1) {
+      throw new ArgumentError('the convolution output would be empty', {
+        field: `axis ${i}`,
+        expected: g.transposed
+          ? '(n - 1)·stride - 2·padding + kernel + outputPadding >= 1'
+          : 'kernel <= size + 2·padding',
+        actual: { size: n, kernel: k, stride: s, padding: p },
       });
     }
   }

@@ -41,7 +41,7 @@ export function logSoftmax(logits: tf.Tensor, axis = -1): tf.Tensor {
       actual: axis,
     });
   }
-  if (!tf.getKernel(LOG_SOFTMAX_KERNELS.forward, tf.getBackend())) {
+  if (logits.dtype !== 'float32' || !tf.getKernel(LOG_SOFTMAX_KERNELS.forward, tf.getBackend())) {
     return tf.logSoftmax(logits, $axis);
   }
   return tf
