@@ -279,25 +279,6 @@ at::Tensor classesFirst(const at::Tensor& x) {
   return x.reshape({-1, x.size(-1)}).t().contiguous();
 }
 
-// logSoftmax(x, xShape, axis) -> log-softmax along `axis` (non-negative).
-napi_value LogSoftmax(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() {
-    auto a = getArgs(env, info, 3);
-    auto shape = getShape(env, a[1], "xShape");
-    int64_t axis = 0;
-    check(env, napi_get_value_int64(env, a[2], &axis), "axis");
-    at::NoGradGuard noGrad;
-    auto x = wrapDense(getF32(env, a[0], "x"), shape, "x");
-    Output out = makeOutput(env, shape);
-    if (shortLastAxis(x, axis)) {
-      out.tensor.view({-1, x.size(axis)}).copy_(at::_log_softmax(classesFirst(x), 0, false).t());
-    } else {
-      at::_log_softmax_out(out.tensor, x, axis, false);
-    }
-    return out.array;
-  });
-}
-
 // logSoftmaxGrad(dy, y, shape, axis) -> dy − exp(y)·Σ_axis dy, the gradient of y = logSoftmax(x).
 napi_value LogSoftmaxGrad(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() {
@@ -319,25 +300,37 @@ napi_value LogSoftmaxGrad(napi_env env, napi_callback_info info) {
   });
 }
 
-// softmax(x, xShape, dim) -> softmax along `dim`.
-napi_value Softmax(napi_env env, napi_callback_info info) {
+// Softmax and LogSoftmax: (x, xShape, axis) -> (log-)softmax along `axis` (negative counts from
+// the end).
+napi_value softmaxAlongAxis(napi_env env, napi_callback_info info, bool log) {
   return guarded(env, [&]() {
     auto a = getArgs(env, info, 3);
     auto shape = getShape(env, a[1], "xShape");
-    int64_t dim = 0;
-    check(env, napi_get_value_int64(env, a[2], &dim), "dim");
+    int64_t axis = 0;
+    check(env, napi_get_value_int64(env, a[2], &axis), "axis");
+    if (axis < 0) axis += static_cast<int64_t>(shape.size());
     at::NoGradGuard noGrad;
     auto x = wrapDense(getF32(env, a[0], "x"), shape, "x");
     Output out = makeOutput(env, shape);
-    const int64_t rank = static_cast<int64_t>(shape.size());
-    const int64_t axis = dim < 0 ? dim + rank : dim;
     if (shortLastAxis(x, axis)) {
-      out.tensor.view({-1, shape[axis]}).copy_(at::_softmax(classesFirst(x), 0, false).t());
+      auto rows = classesFirst(x);
+      auto y = log ? at::_log_softmax(rows, 0, false) : at::_softmax(rows, 0, false);
+      out.tensor.view({-1, shape[axis]}).copy_(y.t());
+    } else if (log) {
+      at::_log_softmax_out(out.tensor, x, axis, false);
     } else {
-      at::_softmax_out(out.tensor, x, dim, false);
+      at::_softmax_out(out.tensor, x, axis, false);
     }
     return out.array;
   });
+}
+
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  return softmaxAlongAxis(env, info, false);
+}
+
+napi_value LogSoftmax(napi_env env, napi_callback_info info) {
+  return softmaxAlongAxis(env, info, true);
 }
 
 // transpose(x, xShape, perm) -> contiguous copy of x permuted by perm (tfjs Transpose).

@@ -13,6 +13,7 @@ import {
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
 import type { NativeAddon } from './addon.js';
+import { float32Values } from './tensor-values.js';
 
 type Shape5 = [number, number, number, number, number];
 type Triple = [number, number, number];
@@ -136,12 +137,6 @@ export function createNativeConvKernels(
   ];
 }
 
-/** The tensor's values when it is a float32 tensor held by the cpu backend, else undefined. */
-function float32Values(backend: MathBackendCPU, t: TensorInfo): Float32Array | undefined {
-  if (t.dtype !== 'float32') return undefined;
-  const values = backend.data.get(t.dataId)?.values;
-  return values instanceof Float32Array ? values : undefined;
-}
 
 function unitDilation(dilations: Triple | number | undefined): boolean {
   if (dilations === undefined) return true;

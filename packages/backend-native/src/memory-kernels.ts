@@ -16,6 +16,7 @@ import {
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
 import type { NativeAddon } from './addon.js';
+import { float32Values } from './tensor-values.js';
 import type { KernelCallCounts } from './kernels.js';
 
 /** Below this many output elements the native call is not worth its fixed cost. */
@@ -233,10 +234,4 @@ export function createNativeMemoryKernels(
     { kernelName: 'Prelu', backendName: 'cpu', kernelFunc: prelu },
     { kernelName: 'Softmax', backendName: 'cpu', kernelFunc: softmax },
   ];
-}
-
-function float32Values(backend: MathBackendCPU, t: TensorInfo): Float32Array | undefined {
-  if (t.dtype !== 'float32') return undefined;
-  const values = backend.data.get(t.dataId)?.values;
-  return values instanceof Float32Array ? values : undefined;
 }
