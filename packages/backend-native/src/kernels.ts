@@ -137,7 +137,6 @@ export function createNativeConvKernels(
   ];
 }
 
-
 function unitDilation(dilations: Triple | number | undefined): boolean {
   if (dilations === undefined) return true;
   return typeof dilations === 'number' ? dilations === 1 : dilations.every((d) => d === 1);
