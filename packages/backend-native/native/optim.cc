@@ -1,10 +1,11 @@
-// One AdamW update of one parameter in a single pass over its four buffers. Composed from tfjs
-// ops the same update takes about twelve kernel calls, each a pass over memory plus an
-// allocation; for the 4.8 M-parameter UNet that was about a tenth of a training step.
+// AdamW updates of all parameters in one call, a single pass over each parameter's four buffers.
+// Composed from tfjs ops the same update takes about twelve kernel calls per parameter, each a
+// pass over memory plus an allocation; for the 4.8 M-parameter UNet that was about a tenth of a
+// training step.
 #include <ATen/Parallel.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -40,9 +41,9 @@ double getDouble(napi_env env, napi_value value, const char* name) {
   return out;
 }
 
-// The per-step constants, arguments 4..9 of both functions. Rounded to float32 once, from
-// double, as tfjs rounds the scalars of the composite update (1 − β computed in float32 would
-// differ by up to 1e-5 relative).
+// The per-step constants, arguments 4..9. Rounded to float32 once, from double, as tfjs rounds
+// the scalars of the composite update (1 − β computed in float32 would differ by up to 1e-5
+// relative).
 Constants getConstants(napi_env env, const std::vector<napi_value>& a) {
   const double beta1 = getDouble(env, a[5], "beta1");
   const double beta2 = getDouble(env, a[6], "beta2");
@@ -54,37 +55,6 @@ Constants getConstants(napi_env env, const std::vector<napi_value>& a) {
           static_cast<float>(getDouble(env, a[7], "biasCorrection2Sqrt")),
           static_cast<float>(getDouble(env, a[8], "eps")),
           static_cast<float>(getDouble(env, a[9], "decay"))};
-}
-
-// adamwUpdate(param, grad, expAvg, expAvgSq, stepSize, beta1, beta2, biasCorrection2Sqrt, eps,
-//   decay) -> [param', expAvg', expAvgSq'] with, elementwise in float32,
-//   m' = β1·m + (1 − β1)·g, v' = β2·v + (1 − β2)·g², p' = decay·p − stepSize·m'/(√v'/bc2 + eps).
-napi_value AdamwUpdate(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() {
-    auto a = getArgs(env, info, 10);
-    auto p = getF32(env, a[0], "param");
-    auto g = getF32(env, a[1], "grad");
-    auto m = getF32(env, a[2], "expAvg");
-    auto v = getF32(env, a[3], "expAvgSq");
-    if (g.length != p.length || m.length != p.length || v.length != p.length) {
-      throw JsError("adamwUpdate: param, grad and moments must have the same length");
-    }
-    const Constants c = getConstants(env, a);
-    const std::vector<int64_t> shape = {static_cast<int64_t>(p.length)};
-    Output pOut = makeOutput(env, shape);
-    Output mOut = makeOutput(env, shape);
-    Output vOut = makeOutput(env, shape);
-    at::parallel_for(0, static_cast<int64_t>(p.length), 1 << 15, [&](int64_t begin, int64_t end) {
-      updateRange(c, p.data, g.data, m.data, v.data, pOut.tensor.data_ptr<float>(),
-                  mOut.tensor.data_ptr<float>(), vOut.tensor.data_ptr<float>(), begin, end);
-    });
-    napi_value out;
-    check(env, napi_create_array_with_length(env, 3, &out), "array");
-    check(env, napi_set_element(env, out, 0, pOut.array), "set_element");
-    check(env, napi_set_element(env, out, 1, mOut.array), "set_element");
-    check(env, napi_set_element(env, out, 2, vOut.array), "set_element");
-    return out;
-  });
 }
 
 std::vector<F32View> getF32List(napi_env env, napi_value list, const char* name) {
@@ -100,8 +70,9 @@ std::vector<F32View> getF32List(napi_env env, napi_value list, const char* name)
 }
 
 // adamwUpdateMany(params[], grads[], expAvgs[], expAvgSqs[], stepSize, beta1, beta2,
-//   biasCorrection2Sqrt, eps, decay) -> [param'0, expAvg'0, expAvgSq'0, param'1, …]: the update
-// of adamwUpdate for every parameter, in one call whose work is split across threads in
+//   biasCorrection2Sqrt, eps, decay) -> [param'0, expAvg'0, expAvgSq'0, param'1, …] with, for each
+//   parameter, elementwise in float32, m' = β1·m + (1 − β1)·g, v' = β2·v + (1 − β2)·g²,
+//   p' = decay·p − stepSize·m'/(√v'/bc2 + eps); one call whose work is split across threads in
 // 32 Ki-value pieces regardless of which parameter they belong to (a UNet has ~100 parameters,
 // most of them a few values; one call per parameter cost more than the arithmetic).
 napi_value AdamwUpdateMany(napi_env env, napi_callback_info info) {
@@ -159,11 +130,10 @@ napi_value AdamwUpdateMany(napi_env env, napi_callback_info info) {
 
 void defineOptimKernels(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
-      {"adamwUpdate", nullptr, AdamwUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamwUpdateMany", nullptr, AdamwUpdateMany, nullptr, nullptr, nullptr, napi_default,
        nullptr},
   };
-  check(env, napi_define_properties(env, exports, 2, props), "define_properties");
+  check(env, napi_define_properties(env, exports, 1, props), "define_properties");
 }
 
 }  // namespace vk

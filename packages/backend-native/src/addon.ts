@@ -140,24 +140,8 @@ export interface NativeAddon {
   /** Elementwise: 0 exp, 1 log, 2 neg, 3 sqrt, 4 rsqrt, 5 square. */
   unary(op: number, x: Float32Array): Float32Array;
   /**
-   * One AdamW update in one pass: `[param', expAvg', expAvgSq']` (see `@voxelkit/backend`
-   * `adamwUpdate` for the formula).
-   */
-  adamwUpdate(
-    param: Float32Array,
-    grad: Float32Array,
-    expAvg: Float32Array,
-    expAvgSq: Float32Array,
-    stepSize: number,
-    beta1: number,
-    beta2: number,
-    biasCorrection2Sqrt: number,
-    eps: number,
-    decay: number,
-  ): [Float32Array, Float32Array, Float32Array];
-  /**
-   * {@link NativeAddon.adamwUpdate} for many parameters in one call:
-   * `[param'0, expAvg'0, expAvgSq'0, param'1, …]`.
+   * AdamW updates of many parameters in one call, one pass over each (see `@voxelkit/backend`
+   * `adamwUpdate` for the formula): `[param'0, expAvg'0, expAvgSq'0, param'1, …]`.
    */
   adamwUpdateMany(
     params: Float32Array[],

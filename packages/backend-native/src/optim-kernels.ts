@@ -1,7 +1,7 @@
 /**
- * The kernels behind `@voxelkit/backend`'s `adamwUpdate` and `adamwUpdateMany` (names and
- * contracts documented there) on tfjs' `cpu` backend: one pass over a parameter and its moments
- * instead of a dozen tfjs ops, or one call for all parameters.
+ * The kernel behind `@voxelkit/backend`'s `adamwUpdateMany` / `adamwUpdate` (name and contract
+ * documented there) on tfjs' `cpu` backend: one call for all parameters, one pass over each
+ * parameter and its moments instead of a dozen tfjs ops per parameter.
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
@@ -10,8 +10,8 @@ import type { NativeAddon } from './addon.js';
 import type { KernelCallCounts } from './kernels.js';
 import { float32Input } from './tensor-values.js';
 
-/** Kernel names, as `@voxelkit/backend` exports them (ADAMW_KERNEL, ADAMW_MANY_KERNEL). */
-export const OPTIM_KERNEL_NAMES = ['VoxelkitAdamW', 'VoxelkitAdamWMany'] as const;
+/** Kernel names, as `@voxelkit/backend` exports them (ADAMW_KERNEL). */
+export const OPTIM_KERNEL_NAMES = ['VoxelkitAdamW'] as const;
 
 interface AdamWAttrs {
   stepSize: number;
@@ -25,30 +25,6 @@ interface AdamWAttrs {
 /** Builds the kernel configs for the `cpu` backend. */
 export function createOptimKernels(addon: NativeAddon, counts: KernelCallCounts): KernelConfig[] {
   const adamw: KernelFunc = ({ inputs, backend, attrs }) => {
-    const t = inputs as Record<'param' | 'grad' | 'expAvg' | 'expAvgSq', TensorInfo>;
-    const cpu = backend as MathBackendCPU;
-    const a = attrs as unknown as AdamWAttrs;
-    const [param, expAvg, expAvgSq] = addon.adamwUpdate(
-      input(cpu, t.param, 'param'),
-      input(cpu, t.grad, 'grad'),
-      input(cpu, t.expAvg, 'expAvg'),
-      input(cpu, t.expAvgSq, 'expAvgSq'),
-      a.stepSize,
-      a.beta1,
-      a.beta2,
-      a.biasCorrection2Sqrt,
-      a.eps,
-      a.decay,
-    );
-    counts.native++;
-    const shape = t.param.shape;
-    return [
-      cpu.makeTensorInfo(shape, 'float32', param),
-      cpu.makeTensorInfo(shape, 'float32', expAvg),
-      cpu.makeTensorInfo(shape, 'float32', expAvgSq),
-    ];
-  };
-  const adamwMany: KernelFunc = ({ inputs, backend, attrs }) => {
     const t = inputs as Record<string, TensorInfo>;
     const cpu = backend as MathBackendCPU;
     const a = attrs as unknown as AdamWAttrs & { count: number };
@@ -77,10 +53,7 @@ export function createOptimKernels(addon: NativeAddon, counts: KernelCallCounts)
       cpu.makeTensorInfo(t[`param${Math.floor(k / 3)}`].shape, 'float32', values),
     );
   };
-  return [
-    { kernelName: OPTIM_KERNEL_NAMES[0], backendName: 'cpu', kernelFunc: adamw },
-    { kernelName: OPTIM_KERNEL_NAMES[1], backendName: 'cpu', kernelFunc: adamwMany },
-  ];
+  return [{ kernelName: OPTIM_KERNEL_NAMES[0], backendName: 'cpu', kernelFunc: adamw }];
 }
 
 const input = (backend: MathBackendCPU, t: TensorInfo, name: string) =>

@@ -245,8 +245,8 @@ describe('native memory-bound kernels equal tfjs-backend-cpu', () => {
     const all = nativeKernelNames();
     if (expectNative) {
       // 3 tfjs conv kernels, 7 binary, 6 unary, Sum/Mean/Max/SplitV/Prelu/Softmax/Transpose/
-      // Concat, 5 channel-first conv/batch-norm kernels, 2 AdamW and 2 log-softmax kernels.
-      expect(all).toHaveLength(33);
+      // Concat, 5 channel-first conv/batch-norm kernels, AdamW and 2 log-softmax kernels.
+      expect(all).toHaveLength(32);
       for (const name of ['Conv3D', 'Exp', 'Max', 'Transpose', 'VoxelkitConv3dNcdhw']) {
         expect(all).toContain(name);
       }

@@ -32,18 +32,12 @@ export interface AdamWUpdateResult {
 }
 
 /**
- * Name of the kernel a backend registers to run {@link adamwUpdate} natively: inputs
- * `{ param, grad, expAvg, expAvgSq }` (float32, same shape), attrs {@link AdamWUpdateConstants},
- * outputs `[param', expAvg', expAvgSq']`.
+ * Name of the kernel a backend registers to run {@link adamwUpdateMany} (and so
+ * {@link adamwUpdate}) natively: inputs `param0, grad0, expAvg0, expAvgSq0, param1, …` (float32;
+ * each group of one shape), attrs {@link AdamWUpdateConstants} plus `count`, outputs
+ * `[param'0, expAvg'0, expAvgSq'0, param'1, …]`.
  */
 export const ADAMW_KERNEL = 'VoxelkitAdamW';
-
-/**
- * Name of the kernel a backend registers to run {@link adamwUpdateMany} natively: inputs
- * `param0, grad0, expAvg0, expAvgSq0, param1, …` (float32; each group of one shape), attrs
- * {@link AdamWUpdateConstants} plus `count`, outputs `[param'0, expAvg'0, expAvgSq'0, param'1, …]`.
- */
-export const ADAMW_MANY_KERNEL = 'VoxelkitAdamWMany';
 
 /** One parameter's tensors for {@link adamwUpdateMany}. */
 export interface AdamWUpdateInput {
@@ -75,54 +69,42 @@ export function adamwUpdate(
   expAvgSq: tf.Tensor,
   constants: AdamWUpdateConstants,
 ): AdamWUpdateResult {
-  if (
-    !tf.getKernel(ADAMW_KERNEL, tf.getBackend()) ||
-    !nativeCompatible(param, grad, expAvg, expAvgSq)
-  ) {
-    return adamwUpdateComposite(param, grad, expAvg, expAvgSq, constants);
-  }
-  const [p, m, v] = tf
-    .engine()
-    .runKernel(
-      ADAMW_KERNEL,
-      { param, grad, expAvg, expAvgSq },
-      constants as unknown as tf.NamedAttrMap,
-    ) as tf.Tensor[];
-  return { param: p, expAvg: m, expAvgSq: v };
+  return adamwUpdateMany([{ param, grad, expAvg, expAvgSq }], constants)[0];
 }
 
 /**
- * {@link adamwUpdate} for many parameters at once (one kernel call when the backend has
- * `VoxelkitAdamWMany`: a UNet's ~100 parameters, most of them a few values, cost more in
- * per-call overhead than in arithmetic). Results come in the order of `inputs`.
+ * {@link adamwUpdate} for many parameters at once: one kernel call when the backend has
+ * `VoxelkitAdamW` (a UNet's ~100 parameters, most of them a few values, cost more in per-call
+ * overhead than in arithmetic). Parameters the kernel does not take (not float32, or shapes that
+ * differ) go through {@link adamwUpdateComposite}. Results come in the order of `inputs`.
  */
 export function adamwUpdateMany(
   inputs: readonly AdamWUpdateInput[],
   constants: AdamWUpdateConstants,
 ): AdamWUpdateResult[] {
-  if (inputs.length === 0) return [];
-  if (
-    !tf.getKernel(ADAMW_MANY_KERNEL, tf.getBackend()) ||
-    !inputs.every((e) => nativeCompatible(e.param, e.grad, e.expAvg, e.expAvgSq))
-  ) {
-    return inputs.map((e) => adamwUpdate(e.param, e.grad, e.expAvg, e.expAvgSq, constants));
-  }
+  const useKernel = tf.getKernel(ADAMW_KERNEL, tf.getBackend()) !== undefined;
+  const native = inputs.filter(
+    (e) => useKernel && nativeCompatible(e.param, e.grad, e.expAvg, e.expAvgSq),
+  );
   const named: tf.NamedTensorMap = {};
-  inputs.forEach((e, i) => {
+  native.forEach((e, i) => {
     named[`param${i}`] = e.param;
     named[`grad${i}`] = e.grad;
     named[`expAvg${i}`] = e.expAvg;
     named[`expAvgSq${i}`] = e.expAvgSq;
   });
-  const out = tf.engine().runKernel(ADAMW_MANY_KERNEL, named, {
-    ...constants,
-    count: inputs.length,
-  } as unknown as tf.NamedAttrMap) as tf.Tensor[];
-  return inputs.map((_, i) => ({
-    param: out[3 * i],
-    expAvg: out[3 * i + 1],
-    expAvgSq: out[3 * i + 2],
-  }));
+  const out =
+    native.length === 0
+      ? []
+      : (tf.engine().runKernel(ADAMW_KERNEL, named, {
+          ...constants,
+          count: native.length,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor[]);
+  return inputs.map((e) => {
+    const i = native.indexOf(e);
+    if (i < 0) return adamwUpdateComposite(e.param, e.grad, e.expAvg, e.expAvgSq, constants);
+    return { param: out[3 * i], expAvg: out[3 * i + 1], expAvgSq: out[3 * i + 2] };
+  });
 }
 
 /** {@link adamwUpdate} composed from tfjs ops (the reference, and the path elsewhere). */
