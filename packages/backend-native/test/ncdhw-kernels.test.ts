@@ -25,54 +25,26 @@ import {
   unregisterNativeKernels,
 } from '@voxelkit/backend-native';
 
+import {
+  CONV_CASES,
+  conv,
+  convT,
+  filterShape,
+  geometry as caseGeometry,
+  ONE,
+  outShape,
+  size,
+  TWO,
+  ZERO,
+  type ConvCase,
+  type Shape5,
+} from '../../backend/test/helpers/conv-cases.js';
 import { maxRelativeError, randomValues } from './reference.js';
 import { expectNative } from './expect-native.js';
 
-type Vec3 = [number, number, number];
-type Shape5 = [number, number, number, number, number];
-
-interface ConvCase {
-  name: string;
-  /** `[N, Cin, D, H, W]`. */
-  xShape: Shape5;
-  kernel: Vec3;
-  outChannels: number;
-  geometry: ConvNcdhwGeometry;
-  bias: boolean;
-}
-
-const ZERO: Vec3 = [0, 0, 0];
-const ONE: Vec3 = [1, 1, 1];
-const TWO: Vec3 = [2, 2, 2];
-
-function conv(
-  name: string,
-  xShape: Shape5,
-  kernel: Vec3,
-  outChannels: number,
-  stride: Vec3,
-  padding: Vec3,
-  bias: boolean,
-): ConvCase {
-  const geometry = { stride, padding, transposed: false, outputPadding: ZERO };
-  return { name, xShape, kernel, outChannels, geometry, bias };
-}
-
-function convT(
-  name: string,
-  xShape: Shape5,
-  kernel: Vec3,
-  outChannels: number,
-  stride: Vec3,
-  padding: Vec3,
-  outputPadding: Vec3,
-  bias: boolean,
-): ConvCase {
-  const geometry = { stride, padding, transposed: true, outputPadding };
-  return { name, xShape, kernel, outChannels, geometry, bias };
-}
-
-const CONV_CASES: ConvCase[] = [
+/** The UNet's convolutions (native paths: oneDNN, direct loops, few-channel transposed), then
+ * the geometry cases packages/backend/test checks against float64 references. */
+const CASES: ConvCase[] = [
   // The UNet's convolutions.
   conv('UNet down k3 s2 p1, 2×1×16³ → 16', [2, 1, 16, 16, 16], [3, 3, 3], 16, TWO, ONE, true),
   conv('UNet k3 s1 p1, 2×16×8³ → 16', [2, 16, 8, 8, 8], [3, 3, 3], 16, ONE, ONE, true),
@@ -100,69 +72,8 @@ const CONV_CASES: ConvCase[] = [
     ONE,
     true,
   ),
-  // The geometry cases of packages/backend/test/conv-ncdhw.test.ts.
-  conv('k3 s1 p1, odd sizes', [2, 3, 5, 7, 6], [3, 3, 3], 4, ONE, ONE, true),
-  conv('k3 s1 p0', [2, 2, 5, 6, 7], [3, 3, 3], 3, ONE, ZERO, false),
-  conv('k3 s1 p2', [2, 2, 3, 5, 4], [3, 3, 3], 3, ONE, TWO, true),
-  conv('k3 s2 p1, odd sizes', [2, 3, 7, 5, 9], [3, 3, 3], 4, TWO, ONE, false),
-  conv('k3 s2 p0', [2, 2, 7, 6, 5], [3, 3, 3], 3, TWO, ZERO, true),
-  conv('k3 s2 p2', [2, 2, 5, 6, 7], [3, 3, 3], 2, TWO, TWO, false),
-  conv('k1 s2 p0 (kernel < stride)', [2, 3, 5, 6, 7], [1, 1, 1], 2, TWO, ZERO, false),
-  conv('k1 s1 p1', [2, 2, 3, 3, 4], [1, 1, 1], 2, ONE, ONE, true),
-  conv('k2 s2 p0', [2, 2, 6, 5, 7], [2, 2, 2], 3, TWO, ZERO, true),
-  conv('k[1,3,3] s1 p[0,1,1]', [2, 2, 4, 5, 6], [1, 3, 3], 3, ONE, [0, 1, 1], true),
-  conv('k[3,2,1] s1 p[1,0,0]', [2, 2, 5, 4, 3], [3, 2, 1], 3, ONE, [1, 0, 0], false),
-  conv('k[3,3,2] s[1,2,3] p[0,1,2]', [2, 2, 5, 7, 9], [3, 3, 2], 3, [1, 2, 3], [0, 1, 2], true),
-  convT('T k3 s2 p1 op0', [2, 3, 3, 4, 5], [3, 3, 3], 2, TWO, ONE, ZERO, false),
-  convT('T k3 s2 p1 op1, odd sizes', [2, 3, 3, 5, 4], [3, 3, 3], 2, TWO, ONE, ONE, true),
-  convT('T k3 s2 p0 op1', [2, 2, 3, 4, 3], [3, 3, 3], 3, TWO, ZERO, ONE, true),
-  convT('T k3 s2 p2 op1', [2, 2, 4, 5, 3], [3, 3, 3], 2, TWO, TWO, ONE, true),
-  convT('T k2 s2 p0 op0', [2, 3, 3, 4, 5], [2, 2, 2], 2, TWO, ZERO, ZERO, false),
-  convT('T k3 s1 p1 op0', [2, 2, 5, 3, 4], [3, 3, 3], 3, ONE, ONE, ZERO, true),
-  convT('T k1 s1 p0', [2, 4, 3, 4, 5], [1, 1, 1], 3, ONE, ZERO, ZERO, true),
-  convT('T k1 s2 p0 op1', [2, 2, 3, 4, 3], [1, 1, 1], 3, TWO, ZERO, ONE, true),
-  convT(
-    'T k[1,3,2] s[1,2,2] p[0,1,0] op[0,1,0]',
-    [2, 2, 3, 4, 3],
-    [1, 3, 2],
-    2,
-    [1, 2, 2],
-    [0, 1, 0],
-    [0, 1, 0],
-    false,
-  ),
-  convT(
-    'T k[2,3,3] s[1,2,3] p[0,1,2] op[0,1,2]',
-    [2, 2, 3, 4, 5],
-    [2, 3, 3],
-    2,
-    [1, 2, 3],
-    [0, 1, 2],
-    [0, 1, 2],
-    true,
-  ),
+  ...CONV_CASES,
 ];
-
-const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-
-/** PyTorch's output shape. */
-function outShape(c: ConvCase): Shape5 {
-  const g = c.geometry;
-  const spatial = [0, 1, 2].map((i) => {
-    const [n, k, s, p] = [c.xShape[2 + i], c.kernel[i], g.stride[i], g.padding[i]];
-    return g.transposed
-      ? (n - 1) * s - 2 * p + k + g.outputPadding[i]
-      : Math.floor((n + 2 * p - k) / s) + 1;
-  });
-  return [c.xShape[0], c.outChannels, ...spatial] as Shape5;
-}
-
-function filterShape(c: ConvCase): Shape5 {
-  const cin = c.xShape[1];
-  return c.geometry.transposed
-    ? [...c.kernel, c.outChannels, cin]
-    : [...c.kernel, cin, c.outChannels];
-}
 
 function random(shape: number[], seed: number, scale = 1): tf.Tensor {
   return tf.tensor(
@@ -232,7 +143,7 @@ describe('native channel-first kernels equal the tfjs composites', () => {
     unregisterNativeKernels();
   });
 
-  it.each(CONV_CASES.map((c, i) => [c.name, c, i] as const))(
+  it.each(CASES.map((c, i) => [c.name, c, i] as const))(
     'conv3dNcdhw %s: forward and gradients w.r.t. x, filter and bias',
     (_name, c, i) => {
       const x = random(c.xShape, 10 * i + 1) as tf.Tensor5D;
@@ -240,14 +151,19 @@ describe('native channel-first kernels equal the tfjs composites', () => {
       const b = c.bias ? (random([c.outChannels], 10 * i + 3) as tf.Tensor1D) : undefined;
       const dy = random(outShape(c), 10 * i + 4);
       const args = b ? [x, w, b] : [x, w];
-      const forward = both((op) => [op(x, w, b, c.geometry)]);
+      const forward = both((op) => [op(x, w, b, caseGeometry(c))]);
       expect(forward.native[0].shape).toEqual(outShape(c));
       expectClose(forward, CONV_TOLERANCE, ['y']);
       expect(forward.calls).toBe(expectNative ? 1 : 0);
 
       const backward = both((op) =>
         tf.grads((...a: tf.Tensor[]) =>
-          op(a[0] as tf.Tensor5D, a[1] as tf.Tensor5D, a[2] as tf.Tensor1D | undefined, c.geometry),
+          op(
+            a[0] as tf.Tensor5D,
+            a[1] as tf.Tensor5D,
+            a[2] as tf.Tensor1D | undefined,
+            caseGeometry(c),
+          ),
         )(args, dy),
       );
       expectClose(backward, CONV_TOLERANCE, ['dx', 'dFilter', 'dBias']);

@@ -9,171 +9,20 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { CONV_NCDHW_KERNELS, conv3dNcdhw, conv3dNcdhwComposite } from '@voxelkit/backend';
+
 import {
-  CONV_NCDHW_KERNELS,
-  conv3dNcdhw,
-  conv3dNcdhwComposite,
-  type ConvNcdhwGeometry,
-} from '@voxelkit/backend';
-
-type Vec3 = [number, number, number];
-type Shape5 = [number, number, number, number, number];
-
-interface ConvCase {
-  name: string;
-  /** `[N, Cin, D, H, W]`. */
-  xShape: Shape5;
-  kernel: Vec3;
-  outChannels: number;
-  stride: Vec3;
-  padding: Vec3;
-  transposed: boolean;
-  outputPadding: Vec3;
-  bias: boolean;
-}
-
-const ZERO: Vec3 = [0, 0, 0];
-const ONE: Vec3 = [1, 1, 1];
-const TWO: Vec3 = [2, 2, 2];
-
-const conv = (
-  name: string,
-  xShape: Shape5,
-  kernel: Vec3,
-  outChannels: number,
-  stride: Vec3,
-  padding: Vec3,
-  bias: boolean,
-): ConvCase => ({
-  name,
-  xShape,
-  kernel,
-  outChannels,
-  stride,
-  padding,
-  transposed: false,
-  outputPadding: ZERO,
-  bias,
-});
-
-const convT = (
-  name: string,
-  xShape: Shape5,
-  kernel: Vec3,
-  outChannels: number,
-  stride: Vec3,
-  padding: Vec3,
-  outputPadding: Vec3,
-  bias: boolean,
-): ConvCase => ({
-  name,
-  xShape,
-  kernel,
-  outChannels,
-  stride,
-  padding,
-  transposed: true,
-  outputPadding,
-  bias,
-});
-
-const CASES: ConvCase[] = [
-  conv('k3 s1 p1 (same)', [2, 3, 5, 7, 6], [3, 3, 3], 4, ONE, ONE, true),
-  conv('k3 s1 p0 (valid)', [2, 2, 5, 6, 7], [3, 3, 3], 3, ONE, ZERO, false),
-  conv('k3 s1 p2', [2, 2, 3, 5, 4], [3, 3, 3], 3, ONE, TWO, true),
-  conv('k3 s2 p1, odd sizes', [2, 3, 7, 5, 9], [3, 3, 3], 4, TWO, ONE, false),
-  conv('k3 s2 p1, even sizes (UNet down)', [2, 1, 8, 8, 8], [3, 3, 3], 4, TWO, ONE, true),
-  conv('k3 s2 p0', [2, 2, 7, 6, 5], [3, 3, 3], 3, TWO, ZERO, true),
-  conv('k3 s2 p2', [2, 2, 5, 6, 7], [3, 3, 3], 2, TWO, TWO, false),
-  conv('k1 s1 p0 (residual)', [2, 5, 3, 4, 5], [1, 1, 1], 3, ONE, ZERO, true),
-  conv('k1 s2 p0 (kernel < stride)', [2, 3, 5, 6, 7], [1, 1, 1], 2, TWO, ZERO, false),
-  conv('k1 s1 p1', [2, 2, 3, 3, 4], [1, 1, 1], 2, ONE, ONE, true),
-  conv('k2 s2 p0, even kernel', [2, 2, 6, 5, 7], [2, 2, 2], 3, TWO, ZERO, true),
-  conv('non-cubic k[1,3,3] s1 p[0,1,1]', [2, 2, 4, 5, 6], [1, 3, 3], 3, ONE, [0, 1, 1], true),
-  conv('non-cubic k[3,2,1] s1 p[1,0,0]', [2, 2, 5, 4, 3], [3, 2, 1], 3, ONE, [1, 0, 0], false),
-  conv(
-    'mixed stride [1,2,3], p[0,1,2], k[3,3,2]',
-    [2, 2, 5, 7, 9],
-    [3, 3, 2],
-    3,
-    [1, 2, 3],
-    [0, 1, 2],
-    true,
-  ),
-  convT('T k3 s2 p1 op1 (UNet up)', [2, 3, 4, 3, 5], [3, 3, 3], 2, TWO, ONE, ONE, true),
-  convT('T k3 s2 p1 op0', [2, 3, 3, 4, 5], [3, 3, 3], 2, TWO, ONE, ZERO, false),
-  convT(
-    'T k3 s2 p0 op1 (output_padding > padding)',
-    [2, 2, 3, 4, 3],
-    [3, 3, 3],
-    3,
-    TWO,
-    ZERO,
-    ONE,
-    true,
-  ),
-  convT('T k3 s2 p2 op1', [2, 2, 4, 5, 3], [3, 3, 3], 2, TWO, TWO, ONE, true),
-  convT('T k2 s2 p0 op0', [2, 3, 3, 4, 5], [2, 2, 2], 2, TWO, ZERO, ZERO, false),
-  convT('T k3 s1 p1 op0', [2, 2, 5, 3, 4], [3, 3, 3], 3, ONE, ONE, ZERO, true),
-  convT('T k1 s1 p0', [2, 4, 3, 4, 5], [1, 1, 1], 3, ONE, ZERO, ZERO, true),
-  convT('T k1 s2 p0 op1 (kernel < stride)', [2, 2, 3, 4, 3], [1, 1, 1], 3, TWO, ZERO, ONE, true),
-  convT(
-    'T non-cubic k[1,3,2] s[1,2,2] p[0,1,0] op[0,1,0]',
-    [2, 2, 3, 4, 3],
-    [1, 3, 2],
-    2,
-    [1, 2, 2],
-    [0, 1, 0],
-    [0, 1, 0],
-    false,
-  ),
-  convT(
-    'T mixed stride [1,2,3], p[0,1,2], op[0,1,2]',
-    [2, 2, 3, 4, 5],
-    [2, 3, 3],
-    2,
-    [1, 2, 3],
-    [0, 1, 2],
-    [0, 1, 2],
-    true,
-  ),
-];
-
-const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-
-/** Deterministic values in [-1, 1) (mulberry32), rounded to float32 so both sides see them. */
-function randomF32(count: number, seed: number): Float64Array {
-  let s = seed >>> 0;
-  const out = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = Math.fround((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1);
-  }
-  return out;
-}
-
-/** PyTorch's output spatial size. */
-function outSpatial(c: ConvCase): Vec3 {
-  return [0, 1, 2].map((i) => {
-    const [n, k, s, p] = [c.xShape[2 + i], c.kernel[i], c.stride[i], c.padding[i]];
-    return c.transposed
-      ? (n - 1) * s - 2 * p + k + c.outputPadding[i]
-      : Math.floor((n + 2 * p - k) / s) + 1;
-  }) as Vec3;
-}
-
-function outShape(c: ConvCase): Shape5 {
-  return [c.xShape[0], c.outChannels, ...outSpatial(c)];
-}
-
-/** tfjs filter layout: `[kD, kH, kW, Cin, Cout]`, or `[kD, kH, kW, Cout, Cin]` when transposed. */
-function filterShape(c: ConvCase): Shape5 {
-  const cin = c.xShape[1];
-  return c.transposed ? [...c.kernel, c.outChannels, cin] : [...c.kernel, cin, c.outChannels];
-}
+  CONV_CASES,
+  conv,
+  convT,
+  filterShape,
+  geometry,
+  outShape,
+  outSpatial,
+  size,
+  type ConvCase,
+} from './helpers/conv-cases.js';
+import { randomF32 } from './helpers/random.js';
 
 /**
  * Calls `visit(xi, yi, wi)` for every product x[xi]·w[wi] that adds to y[yi] (flat indices into
@@ -282,15 +131,6 @@ function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return err / scale;
 }
 
-function geometry(c: ConvCase): ConvNcdhwGeometry {
-  return {
-    stride: c.stride,
-    padding: c.padding,
-    transposed: c.transposed,
-    outputPadding: c.outputPadding,
-  };
-}
-
 /** Float64 inputs of one case (float32-representable) and their tfjs tensors. */
 function inputs(c: ConvCase, seed: number) {
   const x = randomF32(size(c.xShape), seed);
@@ -339,7 +179,7 @@ describe('conv3dNcdhw on the composite (pure tfjs) path', () => {
     ).toEqual([10 * 1 + 100 * 2, 2 + 10 * 3 + 100 * 4, 4 + 10 * 5]);
   });
 
-  it.each(CASES.map((c, i) => [c.name, c, i] as const))('%s: forward', (_name, c, i) => {
+  it.each(CONV_CASES.map((c, i) => [c.name, c, i] as const))('%s: forward', (_name, c, i) => {
     const { x, w, b } = inputs(c, 10 * i + 1);
     const want = naiveConv(c, x, w, b);
     tf.tidy(() => {
@@ -355,7 +195,7 @@ describe('conv3dNcdhw on the composite (pure tfjs) path', () => {
     });
   });
 
-  it.each(CASES.map((c, i) => [c.name, c, i] as const))(
+  it.each(CONV_CASES.map((c, i) => [c.name, c, i] as const))(
     '%s: gradients of Σ y·r w.r.t. x, filter and bias',
     (_name, c, i) => {
       const { x, w, b, r } = inputs(c, 10 * i + 5);
@@ -410,7 +250,7 @@ describe('conv3dNcdhw on the composite (pure tfjs) path', () => {
   );
 
   it('does not leak tensors', () => {
-    const c = CASES[3];
+    const c = CONV_CASES[3];
     const { x, w, b } = inputs(c, 99);
     const xt = tf.tensor5d(Float32Array.from(x), c.xShape);
     const wt = tf.tensor5d(Float32Array.from(w), filterShape(c));
